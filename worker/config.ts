@@ -1,0 +1,147 @@
+/**
+ * The one configuration module every process (worker, gateway, npm start, CLI) loads.
+ *
+ * Sources, later winning: defaults < JSON file named by TOKEN_CENTRAL_CONFIG < environment.
+ * Temporal's own connection settings use the conventional TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY and TEMPORAL_TLS_* variables through @temporalio/envconfig.
+ * Secrets are never literal here: an app names an env var or a file that holds its secret.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { z } from 'zod';
+
+export const secretRefSchema = z.union([
+  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.string().url();
+
+export const wechatAppSchema = z
+  .object({
+    platform: z.literal('wechat'),
+    appid: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be an appid'),
+    mode: z.enum(['stable', 'basic']).default('stable'),
+    secret: secretRefSchema,
+  })
+  .strict();
+export type WechatAppConfig = z.infer<typeof wechatAppSchema>;
+
+export const configSchema = z
+  .object({
+    temporal: z
+      .object({
+        namespace: z.string().min(1).default('default'),
+        taskQueue: z.string().min(1).default('token-central'),
+        /** Port of the embedded dev server (only used when TEMPORAL_ADDRESS is unset). */
+        devServerPort: port.default(7233),
+        uiPort: port.default(8233),
+      })
+      .strict()
+      .prefault({}),
+    dataDir: z.string().min(1).default('.data'),
+    gateway: z
+      .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8080) })
+      .strict()
+      .prefault({}),
+    platforms: z
+      .object({
+        wechat: z
+          .object({ baseUrl: url.default('https://api.weixin.qq.com') })
+          .strict()
+          .prefault({}),
+        douyin: z
+          .object({ baseUrl: url.default('https://open.douyin.com') })
+          .strict()
+          .prefault({}),
+        baidu: z
+          .object({ baseUrl: url.default('https://openapi.baidu.com') })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    sandbox: z
+      .object({ port: port.default(8090) })
+      .strict()
+      .prefault({}),
+    apps: z.array(wechatAppSchema).default([]),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema> & {
+  /** Connection to an external Temporal (TEMPORAL_ADDRESS set), or undefined for the embedded dev server. */
+  temporalConnection?: NativeConnectionOptions;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment variables that map onto config fields (the Temporal ones are read by envconfig). */
+const envFields: Record<string, string[]> = {
+  TASK_QUEUE: ['temporal', 'taskQueue'],
+  TEMPORAL_UI_PORT: ['temporal', 'uiPort'],
+  TOKEN_CENTRAL_DATA_DIR: ['dataDir'],
+  GATEWAY_HOST: ['gateway', 'host'],
+  GATEWAY_PORT: ['gateway', 'port'],
+  SANDBOX_PORT: ['sandbox', 'port'],
+  WECHAT_BASE_URL: ['platforms', 'wechat', 'baseUrl'],
+  DOUYIN_BASE_URL: ['platforms', 'douyin', 'baseUrl'],
+  BAIDU_BASE_URL: ['platforms', 'baidu', 'baseUrl'],
+};
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown) {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`Config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = env.TOKEN_CENTRAL_CONFIG ? readConfigFile(env.TOKEN_CENTRAL_CONFIG) : {};
+  for (const [name, keys] of Object.entries(envFields)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, keys, value);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const config: Config = { ...result.data, dataDir: path.resolve(result.data.dataDir) };
+  if (env.TEMPORAL_ADDRESS) {
+    const connect = loadClientConnectConfig({ disableFile: true, overrideEnvVars: stringEnv(env) });
+    config.temporalConnection = connect.connectionOptions;
+    if (connect.namespace) config.temporal.namespace = connect.namespace;
+  } else if (env.TEMPORAL_NAMESPACE) {
+    config.temporal.namespace = env.TEMPORAL_NAMESPACE;
+  }
+  return config;
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

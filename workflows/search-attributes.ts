@@ -1,0 +1,22 @@
+/**
+ * Search attributes every credential workflow publishes, so operators can filter in the Web UI
+ * ("all WeChat apps in degraded"). Search attributes are never encrypted: no token, secret or
+ * code may ever go here.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const TokenPlatform = defineSearchAttributeKey('TokenPlatform', SearchAttributeType.KEYWORD);
+export const TokenKind = defineSearchAttributeKey('TokenKind', SearchAttributeType.KEYWORD);
+export const TokenAppId = defineSearchAttributeKey('TokenAppId', SearchAttributeType.KEYWORD);
+export const TokenComponentAppId = defineSearchAttributeKey('TokenComponentAppId', SearchAttributeType.KEYWORD);
+export const TokenStatus = defineSearchAttributeKey('TokenStatus', SearchAttributeType.KEYWORD);
+export const TokenExpiresAt = defineSearchAttributeKey('TokenExpiresAt', SearchAttributeType.DATETIME);
+
+export const allSearchAttributes = [
+  TokenPlatform,
+  TokenKind,
+  TokenAppId,
+  TokenComponentAppId,
+  TokenStatus,
+  TokenExpiresAt,
+] as const;
