@@ -2,71 +2,86 @@
  * `npm start`: the whole server in one command.
  *
  * With TEMPORAL_ADDRESS unset it runs the embedded default: a Temporal dev server persisting
- * under .data/ with the Web UI, then the worker. With TEMPORAL_ADDRESS set it starts no server
- * and connects there. Ctrl-C (or SIGTERM) stops everything, in reverse order.
+ * under .data/ with the Web UI (decrypting through the codec server), the worker and the gateway;
+ * with no apps configured, also the platform sandbox with demo apps. With TEMPORAL_ADDRESS set it
+ * starts no server and connects there. Ctrl-C (or SIGTERM) stops everything, in reverse order.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { startCodecServer } from '../client/codec-server';
+import { buildGateway } from '../client/gateway';
+import { registerApp } from '../client/registration';
+import { TokenClient } from '../client/token-client';
+import { loadCodecKeys } from '../worker/codec-keys';
 import { ConfigError, loadConfig } from '../worker/config';
+import { createDataConverter } from '../worker/data-converter';
 import { createLogger, temporalLogger } from '../worker/logging';
 import { ensureSearchAttributes } from '../worker/search-attribute-registration';
 import { createWorker } from '../worker/worker';
-import { startDevServer, type DevServer } from './dev-server';
+import { startDemo } from './demo';
+import { startDevServer } from './dev-server';
 
 const log = createLogger({ name: 'start' });
 
-async function main() {
-  const config = loadConfig();
-  Runtime.install({ logger: temporalLogger(createLogger({ name: 'temporal', level: 'warn' })), shutdownSignals: [] });
+type Stop = { name: string; stop: () => Promise<void> };
 
-  const stack: Array<{ name: string; stop: () => Promise<void> }> = [];
-  let stopping: Promise<void> | undefined;
-  const stopAll = () =>
-    (stopping ??= (async () => {
-      for (const { name, stop } of stack.reverse()) {
-        try {
-          await stop();
-        } catch (err) {
-          log.error({ err }, `stopping ${name} failed`);
-        }
-      }
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log.info(`${signal} received, stopping`);
-      void stopAll().then(() => process.exit(0));
-    });
-  }
+async function main(stack: Stop[]) {
+  const config = loadConfig();
+  const embedded = !config.temporalConnection;
+  Runtime.install({ logger: temporalLogger(createLogger({ name: 'temporal', level: 'warn' })), shutdownSignals: [] });
+  mkdirSync(config.dataDir, { recursive: true });
+
+  const { ring, notice } = loadCodecKeys({ env: process.env, dataDir: config.dataDir, embedded });
+  if (notice) log.warn(notice);
+  const dataConverter = createDataConverter(ring);
+  const uiOrigins = [`http://localhost:${config.temporal.uiPort}`, `http://127.0.0.1:${config.temporal.uiPort}`];
+  const codec = await startCodecServer({
+    ring,
+    host: config.codecServer.host,
+    port: config.codecServer.port,
+    bearerToken: process.env.CODEC_SERVER_TOKEN,
+    allowedOrigins: uiOrigins,
+  });
+  stack.push({ name: 'codec server', stop: () => codec.close() });
 
   let connectionOptions = config.temporalConnection;
   if (!connectionOptions) {
-    mkdirSync(config.dataDir, { recursive: true });
-    const server: DevServer = await startDevServer({
+    const server = await startDevServer({
       port: config.temporal.devServerPort,
       uiPort: config.temporal.uiPort,
+      uiCodecEndpoint: codec.url,
       dbFile: path.join(config.dataDir, 'temporal.db'),
       namespace: config.temporal.namespace,
     });
     stack.push({ name: 'Temporal dev server', stop: () => server.stop() });
     connectionOptions = { address: server.address };
     log.info(`Temporal dev server on ${server.address}, state in ${config.dataDir}`);
-  } else {
-    const connection = await Connection.connect(connectionOptions);
-    try {
-      await ensureSearchAttributes(connection, config.temporal.namespace);
-    } catch (err) {
-      log.warn({ err }, 'could not register search attributes (register them with your cluster admin tools)');
-    } finally {
-      await connection.close();
-    }
-    log.info(`Connected to Temporal at ${connectionOptions.address}`);
   }
 
-  const connection = await NativeConnection.connect(connectionOptions);
-  stack.push({ name: 'worker connection', stop: () => connection.close() });
-  const worker = await createWorker(config, connection);
+  const clientConnection = await Connection.connect(connectionOptions);
+  stack.push({ name: 'client connection', stop: () => clientConnection.close() });
+  if (!embedded) {
+    await ensureSearchAttributes(clientConnection, config.temporal.namespace).catch((err: unknown) =>
+      log.warn({ err }, 'could not register search attributes (register them with your cluster admin tools)'),
+    );
+  }
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
+
+  let apps = config.apps;
+  if (apps.length === 0) {
+    const demo = await startDemo({ port: config.sandbox.port, timeScale: config.sandbox.timeScale });
+    stack.push({ name: 'sandbox', stop: () => demo.sandbox.close() });
+    Object.assign(process.env, demo.secrets);
+    config.platforms.wechat.baseUrl = demo.sandbox.url;
+    apps = demo.apps;
+    log.info(`No apps configured: demo platform sandbox on ${demo.sandbox.url} (time ×${config.sandbox.timeScale})`);
+  }
+
+  const workerConnection = await NativeConnection.connect(connectionOptions);
+  stack.push({ name: 'worker connection', stop: () => workerConnection.close() });
+  const worker = await createWorker(config, workerConnection, dataConverter);
   const running = worker.run();
   stack.push({
     name: 'worker',
@@ -75,22 +90,65 @@ async function main() {
       await running;
     },
   });
-  log.info(`Worker polling task queue ${config.temporal.taskQueue}`);
-  if (!config.temporalConnection) {
-    process.stdout.write(`\nTemporal Web UI: http://localhost:${config.temporal.uiPort}\nPress Ctrl-C to stop.\n\n`);
-  }
-  running.catch(async (err: unknown) => {
+  running.catch((err: unknown) => {
     log.error({ err }, 'worker failed');
-    await stopAll();
-    process.exit(1);
+    process.kill(process.pid, 'SIGTERM');
+  });
+
+  for (const app of apps) await registerApp(client, config.temporal.taskQueue, app);
+  log.info(`${apps.length} app(s) registered`);
+
+  const gateway = buildGateway({
+    client,
+    tokens: new TokenClient(client),
+    taskQueue: config.temporal.taskQueue,
+    logger: log,
+  });
+  await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
+  stack.push({ name: 'gateway', stop: () => gateway.close() });
+
+  const gatewayUrl = `http://${config.gateway.host}:${config.gateway.port}`;
+  process.stdout.write(
+    [
+      '',
+      embedded
+        ? `Temporal Web UI:  http://localhost:${config.temporal.uiPort}`
+        : `Temporal:         ${connectionOptions.address}`,
+      `Gateway:          ${gatewayUrl}   (try: curl ${gatewayUrl}/v1/tokens/app/wechat/${apps[0]?.appid ?? '<appid>'})`,
+      `Codec server:     ${codec.url}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+const stack: Stop[] = [];
+let stopping: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const { name, stop } of stack.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, `stopping ${name} failed`);
+      }
+    }
+  })();
+  return stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log.info(`${signal} received, stopping`);
+    void stopAll().then(() => process.exit(0));
   });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+main(stack).catch(async (err: unknown) => {
+  if (err instanceof ConfigError || (err instanceof Error && err.name === 'CodecKeyError')) {
     process.stderr.write(`${err.message}\n`);
   } else {
     log.error({ err }, 'start failed');
   }
+  await stopAll();
   process.exit(1);
 });

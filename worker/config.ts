@@ -65,8 +65,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The demo platform `npm start` runs when no apps are configured; its clock runs `timeScale`× fast. */
     sandbox: z
-      .object({ port: port.default(8090) })
+      .object({ port: port.default(8090), timeScale: z.coerce.number().positive().default(120) })
+      .strict()
+      .prefault({}),
+    /** Codec server for the Web UI; loopback only unless CODEC_SERVER_TOKEN (a bearer token) is set. */
+    codecServer: z
+      .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8234) })
       .strict()
       .prefault({}),
     apps: z.array(wechatAppSchema).default([]),
@@ -90,6 +96,9 @@ const envFields: Record<string, string[]> = {
   GATEWAY_HOST: ['gateway', 'host'],
   GATEWAY_PORT: ['gateway', 'port'],
   SANDBOX_PORT: ['sandbox', 'port'],
+  SANDBOX_TIME_SCALE: ['sandbox', 'timeScale'],
+  CODEC_SERVER_HOST: ['codecServer', 'host'],
+  CODEC_SERVER_PORT: ['codecServer', 'port'],
   WECHAT_BASE_URL: ['platforms', 'wechat', 'baseUrl'],
   DOUYIN_BASE_URL: ['platforms', 'douyin', 'baseUrl'],
   BAIDU_BASE_URL: ['platforms', 'baidu', 'baseUrl'],

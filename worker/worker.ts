@@ -1,10 +1,16 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
 import type { Config } from './config';
+
+/** Platform HTTP timeout: below the activities' 20 s start-to-close, so no attempt outlives its request. */
+export const PLATFORM_HTTP_TIMEOUT_MS = 10_000;
 
 /** Builds the token-central worker for a connection; the caller runs and shuts it down. */
 export async function createWorker(
   config: Config,
   connection: NativeConnection,
+  dataConverter: DataConverter,
   overrides: Partial<WorkerOptions> = {},
 ): Promise<Worker> {
   return Worker.create({
@@ -12,6 +18,8 @@ export async function createWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
+    activities: createActivities({ platforms: config.platforms, http: { timeoutMs: PLATFORM_HTTP_TIMEOUT_MS } }),
+    dataConverter,
     ...overrides,
   });
 }

@@ -1,1 +1,3 @@
 export * from './stack-probe';
+export * from './app-token';
+export * from './codec-probe';

