@@ -72,16 +72,15 @@ export async function appTokenWorkflow(input: AppTokenInput): Promise<void> {
 
   if (!entity.state.token) await entity.refresh(obtain);
   for (;;) {
+    if (await entity.shouldContinueAsNew()) {
+      await continueAsNew<typeof appTokenWorkflow>({ ...input, settings, state: entity.state });
+    }
     const due = await entity.sleepUntilDue(() => reconfigured);
     if (reconfigured) {
       reconfigured = false;
       if (entity.state.status === 'credential_invalid') await entity.refresh(obtain);
-      continue;
+    } else if (due || entity.hasPendingReport) {
+      await entity.refresh(obtain);
     }
-    if (!due && !entity.hasPendingReport) continue;
-    if (!entity.hasPendingReport && (await entity.shouldContinueAsNew())) {
-      await continueAsNew<typeof appTokenWorkflow>({ ...input, settings, state: entity.state });
-    }
-    await entity.refresh(obtain);
   }
 }

@@ -50,6 +50,8 @@ export interface EntityOptions {
   id: string;
   policy(): RefreshPolicy;
   settings(): Record<string, unknown>;
+  /** Extra lifecycle facts for `describe` (ticket state, permissions). */
+  details?(): Partial<CredentialDescription>;
 }
 
 /** Keeps history bounded even where the server does not suggest continue-as-new. */
@@ -92,20 +94,34 @@ export class CredentialEntity {
     return this.state.reportedVersion !== undefined;
   }
 
-  /** Sleeps until the refresh is due, a report arrives, or `wake()` turns true. True when due. */
-  async sleepUntilDue(wake: () => boolean = () => false): Promise<boolean> {
+  /**
+   * Sleeps until the refresh is due, a report arrives, `wake()` turns true, or `alsoWakeAt` (epoch
+   * ms) passes. True when the refresh is due.
+   */
+  async sleepUntilDue(wake: () => boolean = () => false, alsoWakeAt?: number): Promise<boolean> {
     const now = Date.now();
     const due = nextRefreshTime(this.state, this.options.policy(), this.options.id, now);
     this.state = { ...this.state, nextRefreshAt: due };
     this.publish();
     const woken = () => this.hasPendingReport || wake();
     if (woken()) return false;
-    if (due === undefined) {
+    if (due !== undefined && due <= now) return true;
+    const until = Math.min(due ?? Infinity, alsoWakeAt ?? Infinity);
+    if (until === Infinity) {
       await condition(woken);
       return false;
     }
-    if (due <= now) return true;
-    return !(await condition(woken, due - now));
+    if (await condition(woken, Math.max(1, until - now))) return false;
+    return due !== undefined && Date.now() >= due;
+  }
+
+  /** Records a token obtained outside `refresh` (an exchanged authorization code). */
+  accept(obtained: ObtainedToken): void {
+    this.state = recordSuccess({ ...this.state, consecutiveFailures: 0, lastError: undefined }, obtained, Date.now(), {
+      passive: false,
+      forced: false,
+    });
+    this.publish();
   }
 
   /** Runs one refresh attempt through `obtain`, recording its success or failure. */
@@ -134,12 +150,16 @@ export class CredentialEntity {
     this.publish();
   }
 
-  /** Safe point for continue-as-new: nothing in flight, no report waiting for its refresh. */
+  /**
+   * Safe point for continue-as-new: every handler finished, no report waiting for its refresh.
+   * A pending report wins (its handlers wait for the refresh, so waiting for them would deadlock);
+   * the caller refreshes and asks again.
+   */
   async shouldContinueAsNew(): Promise<boolean> {
     const info = workflowInfo();
     if (!info.continueAsNewSuggested && info.historyLength < MAX_HISTORY_EVENTS) return false;
-    await condition(allHandlersFinished);
-    return !this.hasPendingReport;
+    await condition(() => allHandlersFinished() || this.hasPendingReport);
+    return allHandlersFinished() && !this.hasPendingReport;
   }
 
   describe(): CredentialDescription {
@@ -158,6 +178,7 @@ export class CredentialEntity {
       consecutiveFailures: s.consecutiveFailures,
       lastError: s.lastError,
       settings: this.options.settings(),
+      ...this.options.details?.(),
     };
   }
 

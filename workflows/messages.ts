@@ -38,6 +38,10 @@ export interface CredentialDescription {
   consecutiveFailures: number;
   lastError?: FailureSummary;
   settings: Record<string, unknown>;
+  /** Component workflows: the last good ticket's state (never its value). */
+  ticket?: TicketInfo;
+  /** Authorizer workflows: the permission-set ids (func_info) granted. */
+  permissions?: number[];
 }
 
 /** A caller saw the token of this version rejected. */
@@ -57,3 +61,48 @@ export interface AppSettings {
   secretRef: { env: string } | { file: string };
 }
 export const configureSignal = defineSignal<[AppSettings]>('configure');
+
+/** `fresh` until `staleAfterMs` without a push, `expired` past the ticket's validity. */
+export type TicketState = 'missing' | 'fresh' | 'stale' | 'expired';
+
+export interface TicketInfo {
+  state: TicketState;
+  /** Epoch ms the last good ticket arrived. */
+  receivedAt?: number;
+  ageMs?: number;
+  startPushCalls: number;
+  lastStartPush?: { at: number; outcome: string };
+}
+
+/** Component settings; the secret is a reference resolved by activities, never a value. */
+export interface ComponentSettings {
+  secretRef: { env: string } | { file: string };
+  /** How long a pushed ticket stays usable (WeChat: 12 h). */
+  ticketValidityMs: number;
+  /** Silence after which the ticket shows as stale and api_start_push_ticket is called. */
+  staleTicketAfterMs: number;
+}
+export const configureComponentSignal = defineSignal<[ComponentSettings]>('configure');
+
+/** A pushed component_verify_ticket (its value travels only in encrypted payloads). */
+export interface TicketPush {
+  ticket: string;
+  /** The push's CreateTime, unix seconds. */
+  createTime: number;
+}
+export const ticketSignal = defineSignal<[TicketPush]>('ticket');
+
+/** The outcome of exchanging an authorization code (api_query_auth), handed to the authorizer workflow. */
+export interface AuthorizerGrant {
+  accessToken?: string;
+  expiresInMs?: number;
+  latencyMs: number;
+  refreshToken?: string;
+  funcInfo: number[];
+  /** authorized / updateauthorized event, redirect callback. */
+  source: string;
+}
+export const authorizeSignal = defineSignal<[AuthorizerGrant]>('authorize');
+
+/** The account withdrew its authorization (unauthorized push). */
+export const revokeSignal = defineSignal<[{ at: number }]>('revoke');

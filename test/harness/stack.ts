@@ -9,14 +9,27 @@ import { createActivities } from '../../activities';
 import { registerApp } from '../../client/registration';
 import { TokenClient } from '../../client/token-client';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
-import type { WechatAppConfig } from '../../worker/config';
-import type { AppRef } from '../../workflows/credential-ids';
+import type { WechatAppConfig, WechatComponentConfig } from '../../worker/config';
+import { buildGateway } from '../../client/gateway';
+import type { FastifyInstance } from 'fastify';
+import { appWorkflowId, type AppRef } from '../../workflows/credential-ids';
+import { invalidateSignal } from '../../workflows/messages';
 import { createDevEnvironment, testDataConverter, workflowBundle, type DevEnvironment } from './temporal';
 
 export interface StackOptions {
   timeScale?: number;
   suggestContinueAsNewAt?: number;
   httpTimeoutMs?: number;
+  /** Push receiver clock (unix seconds); default the wall clock. */
+  pushNowSeconds?: () => number;
+}
+
+export interface StackComponent {
+  componentAppid: string;
+  config: WechatComponentConfig;
+  /** Message-check token and EncodingAESKey as the sandbox signs pushes with them. */
+  token: string;
+  encodingAESKey: string;
 }
 
 export interface Stack {
@@ -30,6 +43,20 @@ export interface Stack {
   secrets: Record<string, string>;
   /** Creates an app in the sandbox and registers it with token-central. */
   addWechatApp(mode: 'stable' | 'basic', options?: { dailyQuota?: number }): Promise<AppRef & { secret: string }>;
+  /** Reports the token of `version` as rejected (the invalidate signal). */
+  appHandleSignal(ref: AppRef, version: number): Promise<void>;
+  /** Starts the HTTP gateway (once) and returns its base URL. */
+  startGateway(): Promise<string>;
+  /**
+   * Creates a third-party platform in the sandbox whose pushes go to the gateway, and lists it in
+   * the gateway's configuration (secrets by env reference). Ticket pushes are not started.
+   */
+  addWechatComponent(
+    options?: Pick<WechatComponentConfig, 'ticketValidityMs' | 'staleTicketAfterMs'>,
+  ): Promise<StackComponent>;
+  /** Stops the worker (Temporal keeps accepting signals); `startWorker` brings a fresh one back. */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
   teardown(): Promise<void>;
 }
 
@@ -38,22 +65,48 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sandbox = await startSandbox({ timeScale: options.timeScale ?? 1000, seed: 7 });
   const taskQueue = `tc-${randomUUID()}`;
   const secrets: Record<string, string> = {};
-  const worker = await Worker.create({
-    connection: dev.env.nativeConnection,
-    namespace: dev.env.namespace,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      platforms: { wechat: { baseUrl: sandbox.url } },
-      http: { timeoutMs: options.httpTimeoutMs ?? 2_000 },
-      env: secrets,
-    }),
-    dataConverter: testDataConverter,
-  });
-  const running = worker.run();
+  const createWorker = async () =>
+    Worker.create({
+      connection: dev.env.nativeConnection,
+      namespace: dev.env.namespace,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({
+        platforms: { wechat: { baseUrl: sandbox.url } },
+        http: { timeoutMs: options.httpTimeoutMs ?? 2_000 },
+        env: secrets,
+        client: dev.env.client,
+        taskQueue,
+      }),
+      dataConverter: testDataConverter,
+    });
+  const worker = await createWorker();
+  let running: Promise<void> | undefined = worker.run();
+  let currentWorker = worker;
+  const components: WechatComponentConfig[] = [];
+  let gateway: FastifyInstance | undefined;
+  let gatewayUrl: string | undefined;
+  let componentCount = 0;
   const client = dev.env.client;
   const tokens = new TokenClient(client);
   let appCount = 0;
+
+  async function ensureGateway(): Promise<string> {
+    if (gatewayUrl) return gatewayUrl;
+    gateway = buildGateway({
+      client,
+      tokens,
+      taskQueue,
+      components,
+      env: secrets,
+      wechatBaseUrl: sandbox.url,
+      push: { nowSeconds: options.pushNowSeconds },
+      authorization: { pageBaseUrl: sandbox.url },
+    });
+    const address = await gateway.listen({ host: '127.0.0.1', port: 0 });
+    gatewayUrl = address;
+    return address;
+  }
 
   return {
     dev,
@@ -71,9 +124,48 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await registerApp(client, taskQueue, config);
       return { kind: 'app', platform: 'wechat', appid: app.appid, secret: app.secret };
     },
-    async teardown() {
-      worker.shutdown();
+    async appHandleSignal(ref, version) {
+      await client.workflow.getHandle(appWorkflowId(ref.platform, ref.appid)).signal(invalidateSignal, { version });
+    },
+    startGateway: ensureGateway,
+    async addWechatComponent(componentOptions = {}) {
+      const url = await ensureGateway();
+      const n = ++componentCount;
+      const view = await sandbox.control.createWechatComponent({});
+      await sandbox.control.updateWechatComponent(view.componentAppid, {
+        callbackUrl: `${url}/v1/push/wechat/${view.componentAppid}`,
+      });
+      secrets[`WXC_SECRET_${n}`] = view.secret;
+      secrets[`WXC_TOKEN_${n}`] = view.token;
+      secrets[`WXC_AES_${n}`] = view.encodingAESKey;
+      const config: WechatComponentConfig = {
+        platform: 'wechat',
+        componentAppid: view.componentAppid,
+        secret: { env: `WXC_SECRET_${n}` },
+        token: { env: `WXC_TOKEN_${n}` },
+        encodingAESKey: { env: `WXC_AES_${n}` },
+        ...componentOptions,
+      };
+      components.push(config);
+      return { componentAppid: view.componentAppid, config, token: view.token, encodingAESKey: view.encodingAESKey };
+    },
+    async stopWorker() {
+      if (!running) return;
+      currentWorker.shutdown();
       await running;
+      running = undefined;
+    },
+    async startWorker() {
+      if (running) return;
+      currentWorker = await createWorker();
+      running = currentWorker.run();
+    },
+    async teardown() {
+      if (running) {
+        currentWorker.shutdown();
+        await running;
+      }
+      await gateway?.close();
       await sandbox.close();
       await dev.teardown();
     },

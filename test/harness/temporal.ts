@@ -4,6 +4,7 @@
  * under scripts/orphan-guard.cjs, so none outlives jest even if jest is killed.
  */
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../scripts/dev-server';
@@ -11,8 +12,28 @@ import { requireTestServer } from '../../scripts/temporal-binaries';
 import { createKeyRing } from '../../worker/codec';
 import { createDataConverter, failureConverterPath } from '../../worker/data-converter';
 
-// Tests read assertions, not worker chatter: only warnings and errors from the SDK.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Tests read assertions, not worker chatter: only errors from the SDK (expected activity failures log at WARN).
+const printed = new DefaultLogger('ERROR');
+let captured: Logger | undefined;
+/** Also hands every SDK, workflow and activity log entry (any level) to `logger`, until the returned stop. */
+export function captureRuntimeLogs(logger: Logger): () => void {
+  captured = logger;
+  return () => {
+    if (captured === logger) captured = undefined;
+  };
+}
+const runtimeLogger: Logger = {
+  log: (level, message, meta) => {
+    captured?.log(level, message, meta);
+    printed.log(level, message, meta);
+  },
+  trace: (message, meta) => runtimeLogger.log('TRACE', message, meta),
+  debug: (message, meta) => runtimeLogger.log('DEBUG', message, meta),
+  info: (message, meta) => runtimeLogger.log('INFO', message, meta),
+  warn: (message, meta) => runtimeLogger.log('WARN', message, meta),
+  error: (message, meta) => runtimeLogger.log('ERROR', message, meta),
+};
+Runtime.install({ logger: runtimeLogger });
 
 /** Tests encrypt history like production does: every test client and worker gets this converter. */
 export const testDataConverter = createDataConverter(createKeyRing('test', [['test', randomBytes(32)]]));

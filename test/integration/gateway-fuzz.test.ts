@@ -1,0 +1,234 @@
+/**
+ * Input hardening: random and malformed paths, IDs, queries, bodies, content types, headers and API
+ * keys thrown at the token and admin routes of a gateway whose Client talks to a real dev server
+ * (one real app registered, its worker running). Only 4xx comes back (2xx only for a valid key),
+ * the gateway keeps serving, nothing reaches a workflow, and memory stays flat over 10,000 inputs.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { Pool } from 'undici';
+import { generateApiKey } from '../../client/auth';
+import { buildGateway } from '../../client/gateway';
+import { TokenClient } from '../../client/token-client';
+import { startStack, type Stack } from '../harness/stack';
+import { appHandle, queryToken } from './helpers';
+import { eventually } from '../harness/stack';
+
+jest.setTimeout(120_000);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const adminKey = generateApiKey();
+const readKey = generateApiKey();
+const validKeys = new Set([adminKey.key, readKey.key]);
+
+let stack: Stack;
+let gateway: FastifyInstance;
+let pool: Pool;
+let appid: string;
+
+beforeAll(async () => {
+  stack = await startStack({ timeScale: 1 });
+  const app = await stack.addWechatApp('stable');
+  appid = app.appid;
+  await eventually(async () => ((await queryToken(stack.client, app)).version > 0 ? true : undefined));
+  gateway = buildGateway({
+    client: stack.client,
+    tokens: new TokenClient(stack.client),
+    taskQueue: stack.taskQueue,
+    auth: {
+      apiKeys: [
+        { name: 'admin', hash: adminKey.hash, scopes: ['admin'] },
+        { name: 'reader', hash: readKey.hash, scopes: ['read', 'invalidate'] },
+      ],
+      rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
+    },
+  });
+  const origin = await gateway.listen({ host: '127.0.0.1', port: 0 });
+  pool = new Pool(origin, { connections: 4 });
+}, 120_000);
+
+afterAll(async () => {
+  await pool?.close();
+  await gateway?.close();
+  await stack?.teardown();
+});
+
+const printable = (max: number) =>
+  fc.string({ unit: fc.constantFrom(...'!#$%&*+-.^_`|~0123456789abcXYZ/=:;,"'), maxLength: max });
+const anyText = (max: number) => fc.string({ unit: 'binary', maxLength: max });
+
+const platform = fc.oneof(
+  fc.constantFrom('wechat', 'douyin', 'baidu', 'WECHAT', '', '..', '%00', '%2e%2e', 'wechat%2F..'),
+  anyText(20).map(encodeURIComponent),
+);
+const appidArb = fc.oneof(
+  fc.constant(null), // the real app
+  fc.stringMatching(/^[A-Za-z0-9_-]{4,64}$/),
+  anyText(80).map(encodeURIComponent),
+  fc.constantFrom('a', '%00%00%00%00', '..%2F..%2Fetc', 'x'.repeat(5000), 'wx%20abc', '__proto__', 'constructor'),
+);
+const query = fc.oneof(
+  fc.constant(''),
+  fc.constantFrom(
+    '?status=active',
+    '?status=bogus',
+    '?platform=wechat',
+    '?a[b]=1',
+    '?__proto__[x]=1',
+    '?status=active&status=expired',
+    '?',
+  ),
+  fc.tuple(anyText(20), anyText(40)).map(([k, v]) => `?${encodeURIComponent(k)}=${encodeURIComponent(v)}`),
+);
+const credentialKey = fc.oneof(
+  fc.constant(undefined),
+  fc.constantFrom(adminKey.key, readKey.key, adminKey.hash, readKey.key.slice(0, -1), `${adminKey.key} `, 'tc_'),
+  printable(100),
+  printable(6000),
+);
+const validKey = fc.constantFrom(adminKey.key, readKey.key);
+// Mostly valid keys, so that most inputs get past authentication to validation and the routes.
+const authHeaders = fc.oneof(
+  { weight: 6, arbitrary: validKey.map((key): Record<string, string> => ({ authorization: `Bearer ${key}` })) },
+  { weight: 1, arbitrary: validKey.map((key): Record<string, string> => ({ 'x-api-key': key })) },
+  credentialKey.map((key): Record<string, string> => (key === undefined ? {} : { authorization: `Bearer ${key}` })),
+  credentialKey.map((key): Record<string, string> => (key === undefined ? {} : { 'x-api-key': key })),
+  printable(200).map((value): Record<string, string> => ({ authorization: value })),
+  fc.constant<Record<string, string>>({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }),
+);
+const extraHeaders = fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), printable(100), { maxKeys: 3 });
+const contentType = fc.oneof(
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json; charset=utf-16',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/xml',
+    'multipart/form-data; boundary=x',
+  ),
+  printable(40),
+);
+const body = fc.oneof(
+  fc.constant(undefined),
+  fc.jsonValue().map((value) => JSON.stringify(value)),
+  fc.record({ access_token: fc.oneof(anyText(100), fc.integer(), fc.constant(null)) }).map((v) => JSON.stringify(v)),
+  fc
+    .record({ platform: fc.constantFrom('wechat', 'x'), appid: anyText(30), mode: anyText(8), secret: fc.jsonValue() })
+    .map((v) => JSON.stringify(v)),
+  anyText(300),
+  fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+  fc.constantFrom(
+    '{"access_token":"x","__proto__":{"polluted":true}}',
+    '{"constructor":{"prototype":{"polluted":true}}}',
+    '['.repeat(15_000),
+    '{"a":'.repeat(3000),
+    `{"access_token":"${'x'.repeat(20_000)}"}`,
+    'null',
+    '',
+    '\u0000',
+  ),
+);
+
+type Input = {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+};
+
+const input: fc.Arbitrary<Input> = fc
+  .record({
+    route: fc.constantFrom('token', 'invalidate', 'describe', 'list', 'register', 'unknown'),
+    method: fc.constantFrom<'GET' | 'POST'>('GET', 'POST'),
+    platform,
+    appid: appidArb,
+    query,
+    auth: authHeaders,
+    extra: extraHeaders,
+    contentType,
+    body,
+  })
+  .map(({ route, method, platform, appid: id, query, auth, extra, contentType, body }) => {
+    const app = id ?? appid;
+    const paths: Record<string, [string, 'GET' | 'POST']> = {
+      token: [`/v1/tokens/app/${platform}/${app}`, 'GET'],
+      invalidate: [`/v1/tokens/app/${platform}/${app}/invalidate`, 'POST'],
+      describe: [`/v1/apps/${platform}/${app}`, 'GET'],
+      list: ['/v1/apps', 'GET'],
+      register: ['/v1/apps', 'POST'],
+      unknown: [`/v1/${platform}/${app}`, method],
+    };
+    const [path, routeMethod] = paths[route]!;
+    const headers: Record<string, string> = { ...extra, ...auth };
+    // A GET with a body is allowed by HTTP but not sent by undici; bodies go with POSTs.
+    if (routeMethod === 'POST' && body !== undefined) headers['content-type'] = contentType;
+    return { method: routeMethod, path: `${path}${query}`, headers, body: routeMethod === 'POST' ? body : undefined };
+  });
+
+function presentsValidKey(headers: Record<string, string>): boolean {
+  const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '')?.[1];
+  return validKeys.has(bearer ?? '') || (!headers.authorization && validKeys.has((headers['x-api-key'] ?? '').trim()));
+}
+
+async function send(req: Input): Promise<number> {
+  const res = await pool.request({ method: req.method, path: req.path, headers: req.headers, body: req.body });
+  const text = await res.body.text();
+  if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${req.method} ${req.path.slice(0, 200)}: ${text}`);
+  if (res.statusCode < 400 && !presentsValidKey(req.headers)) {
+    throw new Error(`${res.statusCode} without a valid key for ${req.method} ${req.path.slice(0, 200)}`);
+  }
+  if (res.statusCode >= 400) {
+    // Every refusal is the gateway's JSON error shape, echoing no presented key.
+    const parsed = JSON.parse(text) as { error?: { code?: unknown } };
+    if (typeof parsed.error?.code !== 'string') throw new Error(`bad error body ${text.slice(0, 200)}`);
+    for (const key of validKeys) if (text.includes(key)) throw new Error('API key echoed in a response');
+  }
+  return res.statusCode;
+}
+
+async function historyLength(): Promise<number> {
+  const history = await appHandle(stack.client, { kind: 'app', platform: 'wechat', appid }).fetchHistory();
+  return history.events?.length ?? 0;
+}
+
+function heapAfterGc(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+it('answers 10,000 random and malformed requests with 4xx only, signals nothing, and stays flat in memory', async () => {
+  const workflowsBefore = (await stack.client.workflow.count()).count;
+  const eventsBefore = await historyLength();
+  const statuses = new Map<number, number>();
+  const run = (numRuns: number, seed: number) =>
+    fc.assert(
+      fc.asyncProperty(input, async (req) => {
+        const status = await send(req);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }),
+      { numRuns, seed, endOnFailure: true },
+    );
+
+  await run(2_000, 1); // warm-up: JIT, connection pool, TokenClient and fastify caches
+  const heapBefore = heapAfterGc();
+  await run(8_000, 2);
+  const growth = heapAfterGc() - heapBefore;
+
+  expect(growth).toBeLessThan(16 * 1024 * 1024);
+  // The spread of answers shows the inputs reached validation, auth and the routes alike.
+  for (const status of [200, 400, 401, 403, 404, 413, 415]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
+  expect([...statuses.keys()].every((status) => status < 500)).toBe(true);
+
+  // Still serving, and no workflow was started, signalled or updated.
+  const health = await pool.request({ method: 'GET', path: '/healthz' });
+  expect(health.statusCode).toBe(200);
+  await health.body.dump();
+  expect((await stack.client.workflow.count()).count).toBe(workflowsBefore);
+  expect(await historyLength()).toBe(eventsBefore);
+});

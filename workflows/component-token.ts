@@ -1,0 +1,165 @@
+/**
+ * componentTokenWorkflow: one per WeChat third-party platform, ID `component/wechat/{componentAppid}`.
+ * Keeps the last good component_verify_ticket for its validity, obtains and refreshes the
+ * component_access_token ahead of expiry with it, shows a silent push channel as a stale ticket and
+ * asks the platform to restart pushes. Started by configuration or by the first ticket push.
+ */
+import { continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { CredentialEntity, failureSummary, type Attempt } from './credential-entity';
+import { initialState, type CredentialState } from './credential-state';
+import { componentWorkflowId } from './credential-ids';
+import {
+  configureComponentSignal,
+  ticketSignal,
+  type ComponentSettings,
+  type TicketInfo,
+  type TicketState,
+} from './messages';
+import { MINTING_POLICY } from './refresh-schedule';
+
+export interface HeldTicket {
+  value: string;
+  /** Epoch ms (workflow time) the push was accepted. */
+  receivedAt: number;
+}
+
+export interface ComponentTokenInput {
+  platform: 'wechat';
+  componentAppid: string;
+  settings: ComponentSettings;
+  /** Carried over continue-as-new. */
+  state?: CredentialState;
+  ticket?: HeldTicket;
+  ticketInfo?: Omit<TicketInfo, 'state' | 'ageMs' | 'receivedAt'>;
+  /** When the silence began when no ticket ever arrived (epoch ms). */
+  waitingSince?: number;
+}
+
+export const DEFAULT_TICKET_VALIDITY_MS = 12 * 60 * 60 * 1000;
+/** Three missed pushes (every 10 min): the push service probably stopped. */
+export const DEFAULT_STALE_TICKET_AFTER_MS = 30 * 60 * 1000;
+
+const { fetchWechatComponentToken, startWechatPushTicket } = proxyActivities<Activities>({
+  startToCloseTimeout: '20s',
+  retry: { maximumAttempts: 1 },
+});
+
+/** The ticket's state at `now` (pure). */
+export function ticketState(ticket: HeldTicket | undefined, settings: ComponentSettings, now: number): TicketState {
+  if (!ticket) return 'missing';
+  const age = now - ticket.receivedAt;
+  if (age >= settings.ticketValidityMs) return 'expired';
+  if (age >= settings.staleTicketAfterMs) return 'stale';
+  return 'fresh';
+}
+
+export async function componentTokenWorkflow(input: ComponentTokenInput): Promise<void> {
+  let settings = input.settings;
+  let ticket = input.ticket;
+  let newTicket = false;
+  const waitingSince = input.waitingSince ?? Date.now();
+  let counters = input.ticketInfo ?? { startPushCalls: 0 };
+  /** Next time a stale channel is nudged with api_start_push_ticket. */
+  let nextStartPushAt: number | undefined;
+
+  const info = (): TicketInfo => {
+    const now = Date.now();
+    return {
+      state: ticketState(ticket, settings, now),
+      receivedAt: ticket?.receivedAt,
+      ageMs: ticket ? now - ticket.receivedAt : undefined,
+      ...counters,
+    };
+  };
+  const entity = new CredentialEntity(input.state ?? initialState(), {
+    id: componentWorkflowId(input.platform, input.componentAppid),
+    policy: () => MINTING_POLICY,
+    settings: () => {
+      const t = info();
+      return {
+        secret: 'env' in settings.secretRef ? `env:${settings.secretRef.env}` : `file:${settings.secretRef.file}`,
+        ticket: t.state,
+        'ticket received': t.receivedAt === undefined ? '—' : new Date(t.receivedAt).toISOString(),
+        'start-push calls': t.startPushCalls,
+      };
+    },
+    details: () => ({ ticket: info() }),
+  });
+  entity.registerHandlers();
+  setHandler(configureComponentSignal, (next) => {
+    settings = next;
+  });
+  setHandler(ticketSignal, (push) => {
+    if (!push?.ticket) return;
+    ticket = { value: push.ticket, receivedAt: Date.now() };
+    newTicket = true;
+    nextStartPushAt = undefined;
+  });
+
+  const obtain = async (): Promise<Attempt> => {
+    if (!ticket) throw new Error('no ticket');
+    const obtained = await fetchWechatComponentToken.executeWithOptions(
+      {
+        startToCloseTimeout: '20s',
+        retry: { maximumAttempts: 1 },
+        summary: `component_access_token for ${input.componentAppid}`,
+      },
+      [{ componentAppid: input.componentAppid, secretRef: settings.secretRef, ticket: ticket.value }],
+    );
+    return { obtained };
+  };
+
+  const silenceStart = () => ticket?.receivedAt ?? waitingSince;
+  const staleAt = () => nextStartPushAt ?? silenceStart() + settings.staleTicketAfterMs;
+
+  const nudgePushes = async () => {
+    let outcome: string;
+    try {
+      const result = await startWechatPushTicket.executeWithOptions(
+        { startToCloseTimeout: '20s', retry: { maximumAttempts: 1 }, summary: 'api_start_push_ticket' },
+        [{ componentAppid: input.componentAppid, secretRef: settings.secretRef }],
+      );
+      outcome = result.errmsg || 'ok';
+    } catch (err) {
+      const failure = failureSummary(err, Date.now());
+      outcome = `${failure.code}: ${failure.message}`;
+    }
+    counters = { startPushCalls: counters.startPushCalls + 1, lastStartPush: { at: Date.now(), outcome } };
+    // Keep nudging while silent, a quarter of the silence threshold apart.
+    nextStartPushAt = Date.now() + Math.max(1000, settings.staleTicketAfterMs / 4);
+    entity.publish();
+  };
+
+  for (;;) {
+    const hadTicket = ticket !== undefined;
+    const needsToken = !entity.state.token || entity.state.consecutiveFailures > 0;
+    if (newTicket) {
+      newTicket = false;
+      entity.publish();
+      // A first ticket, or one after ticket errors: try at once instead of waiting for the timer.
+      if (needsToken && entity.state.status !== 'credential_invalid') {
+        await entity.refresh(obtain);
+        continue;
+      }
+    }
+    if (Date.now() >= staleAt()) {
+      await nudgePushes();
+      continue;
+    }
+    const due = await entity.sleepUntilDue(() => newTicket, staleAt());
+    if (!due && !entity.hasPendingReport) continue;
+    if (!hadTicket && !ticket) continue;
+    if (!entity.hasPendingReport && (await entity.shouldContinueAsNew())) {
+      await continueAsNew<typeof componentTokenWorkflow>({
+        ...input,
+        settings,
+        state: entity.state,
+        ticket,
+        ticketInfo: counters,
+        waitingSince,
+      });
+    }
+    await entity.refresh(obtain);
+  }
+}
