@@ -22,6 +22,11 @@ export interface PlatformFailureDetails {
   /** The platform's own code (errcode, err_no, error), or 'http_502', 'timeout', 'network', 'malformed'. */
   code: string;
   message: string;
+  /**
+   * The request may have reached the platform and been acted on although no answer came back
+   * (timeout, reset, 5xx, garbled answer). A single-use refresh token must then not be replayed.
+   */
+  ambiguous?: boolean;
 }
 
 /**

@@ -39,6 +39,7 @@ export async function requestJson(
       category: 'retry_later',
       code: timedOut ? 'timeout' : 'network',
       message: timedOut ? `no answer within ${options.timeoutMs} ms` : describeTransportError(err),
+      ambiguous: timedOut || !neverSent(err),
     });
   }
   let body: unknown;
@@ -58,7 +59,22 @@ export async function requestJson(
 }
 
 function httpError(platform: string, status: number) {
-  return new PlatformError({ platform, category: 'retry_later', code: `http_${status}`, message: `HTTP ${status}` });
+  return new PlatformError({
+    platform,
+    category: 'retry_later',
+    code: `http_${status}`,
+    message: `HTTP ${status}`,
+    ambiguous: true,
+  });
+}
+
+/** Errors raised before a connection existed: the platform cannot have seen the request. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverSent(err: unknown): boolean {
+  const code = (err as { code?: unknown; cause?: { code?: unknown } })?.code;
+  const causeCode = (err as { cause?: { code?: unknown } })?.cause?.code;
+  return NOT_SENT_CODES.has(String(code)) || NOT_SENT_CODES.has(String(causeCode));
 }
 
 function describeTransportError(err: unknown): string {

@@ -1,0 +1,210 @@
+/**
+ * Baidu smart-program third-party platform (platforms.md §4): TP token, pre-auth code, the OAuth
+ * token endpoint (code exchange and single-use refresh), app info and retrieve-authorization-code.
+ * Two error envelopes: `{errno, msg, data}` on smartapp APIs, HTTP 400 `{error, error_description}`
+ * on the OAuth endpoint.
+ */
+import { z } from 'zod';
+import { PlatformError } from '../errors';
+import { requestJson, type HttpOptions } from '../http';
+import { classifyBaiduErrno, classifyBaiduOAuthError } from './errors';
+
+export interface BaiduEndpoint {
+  baseUrl: string;
+}
+
+export interface BaiduAuthorizerGrant {
+  accessToken: string;
+  expiresInSeconds: number;
+  /** Single use, valid ten years. */
+  refreshToken: string;
+}
+
+function malformed(what: string): PlatformError {
+  return new PlatformError({
+    platform: 'baidu',
+    category: 'retry_later',
+    code: 'malformed',
+    message: what,
+    ambiguous: true,
+  });
+}
+
+const errnoEnvelope = z.object({
+  errno: z.coerce.number().int(),
+  msg: z.string().default(''),
+  data: z.unknown().optional(),
+});
+const oauthError = z.object({ error: z.string().min(1), error_description: z.string().default('') });
+
+/** Either envelope's error becomes a classified PlatformError; anything else is returned as is. */
+function throwIfBaiduError(body: unknown): void {
+  const oauth = oauthError.safeParse(body);
+  if (oauth.success) {
+    const { error, error_description } = oauth.data;
+    throw new PlatformError({
+      platform: 'baidu',
+      category: classifyBaiduOAuthError(error, error_description),
+      code: error,
+      message: error_description,
+    });
+  }
+  const envelope = errnoEnvelope.safeParse(body);
+  if (envelope.success && envelope.data.errno !== 0) {
+    throw new PlatformError({
+      platform: 'baidu',
+      category: classifyBaiduErrno(envelope.data.errno),
+      code: String(envelope.data.errno),
+      message: envelope.data.msg,
+    });
+  }
+}
+
+function parseData<T>(body: unknown, schema: z.ZodType<T>): T {
+  throwIfBaiduError(body);
+  const envelope = errnoEnvelope.safeParse(body);
+  if (!envelope.success) throw malformed('answer is not a Baidu envelope');
+  const data = schema.safeParse(envelope.data.data);
+  if (!data.success) throw malformed(`unexpected data: ${data.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  return data.data;
+}
+
+function withQuery(path: string, endpoint: BaiduEndpoint, query: Record<string, string>): URL {
+  const url = new URL(path, endpoint.baseUrl);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  return url;
+}
+
+/** The TP token lives 30 days; the ticket is the latest one pushed. */
+export async function fetchTpAccessToken(
+  endpoint: BaiduEndpoint & { clientId: string; ticket: string },
+  http: HttpOptions,
+): Promise<{ accessToken: string; expiresInSeconds: number }> {
+  const { body } = await requestJson(
+    'baidu',
+    withQuery('/public/2.0/smartapp/auth/tp/token', endpoint, {
+      client_id: endpoint.clientId,
+      ticket: endpoint.ticket,
+    }),
+    { method: 'GET' },
+    http,
+  );
+  const data = parseData(body, z.object({ access_token: z.string().min(1), expires_in: z.coerce.number().positive() }));
+  return { accessToken: data.access_token, expiresInSeconds: data.expires_in };
+}
+
+export async function createPreAuthCode(
+  endpoint: BaiduEndpoint,
+  tpToken: string,
+  http: HttpOptions,
+): Promise<{ preAuthCode: string; expiresInSeconds: number }> {
+  const { body } = await requestJson(
+    'baidu',
+    withQuery('/rest/2.0/smartapp/tp/createpreauthcode', endpoint, { access_token: tpToken }),
+    { method: 'GET' },
+    http,
+  );
+  const data = parseData(
+    body,
+    z.object({ pre_auth_code: z.string().min(1), expires_in: z.coerce.number().positive() }),
+  );
+  return { preAuthCode: data.pre_auth_code, expiresInSeconds: data.expires_in };
+}
+
+const grantSchema = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  expires_in: z.coerce.number().positive().default(3600),
+});
+
+async function oauthToken(endpoint: BaiduEndpoint, query: Record<string, string>, http: HttpOptions) {
+  const { body } = await requestJson(
+    'baidu',
+    withQuery('/rest/2.0/oauth/token', endpoint, query),
+    { method: 'GET' },
+    http,
+  );
+  throwIfBaiduError(body);
+  const grant = grantSchema.safeParse(body);
+  if (!grant.success) throw malformed('token answer without tokens');
+  return {
+    accessToken: grant.data.access_token,
+    expiresInSeconds: grant.data.expires_in,
+    refreshToken: grant.data.refresh_token,
+  };
+}
+
+/** The answer carries no app id: take it from the authorization event or from appInfo(). */
+export function exchangeAuthorizationCode(
+  endpoint: BaiduEndpoint,
+  tpToken: string,
+  code: string,
+  http: HttpOptions,
+): Promise<BaiduAuthorizerGrant> {
+  return oauthToken(endpoint, { access_token: tpToken, code, grant_type: 'app_to_tp_authorization_code' }, http);
+}
+
+/** Consumes `refreshToken` (single use). */
+export function refreshAuthorizerToken(
+  endpoint: BaiduEndpoint,
+  tpToken: string,
+  refreshToken: string,
+  http: HttpOptions,
+): Promise<BaiduAuthorizerGrant> {
+  return oauthToken(
+    endpoint,
+    { access_token: tpToken, refresh_token: refreshToken, grant_type: 'app_to_tp_refresh_token' },
+    http,
+  );
+}
+
+/** The authorized app's id (and doubles as a check that an authorizer token works). */
+export async function fetchAppInfo(
+  endpoint: BaiduEndpoint,
+  authorizerToken: string,
+  http: HttpOptions,
+): Promise<{ appId: string; appName?: string }> {
+  const { body } = await requestJson(
+    'baidu',
+    withQuery('/rest/2.0/smartapp/app/info', endpoint, { access_token: authorizerToken }),
+    { method: 'GET' },
+    http,
+  );
+  const data = parseData(
+    body,
+    z.object({ app_id: z.union([z.string(), z.number()]).transform(String), app_name: z.string().optional() }).loose(),
+  );
+  return { appId: data.app_id, appName: data.app_name };
+}
+
+export async function retrieveAuthorizationCode(
+  endpoint: BaiduEndpoint,
+  tpToken: string,
+  appId: string,
+  http: HttpOptions,
+): Promise<{ authorizationCode: string; expiresInSeconds: number }> {
+  const { body } = await requestJson(
+    'baidu',
+    withQuery('/rest/2.0/smartapp/auth/retrieve/authorizationcode', endpoint, { access_token: tpToken, app_id: appId }),
+    { method: 'POST' },
+    http,
+  );
+  const data = parseData(
+    body,
+    z.object({ authorization_code: z.string().min(1), expires_in: z.coerce.number().positive() }),
+  );
+  return { authorizationCode: data.authorization_code, expiresInSeconds: data.expires_in };
+}
+
+export function authorizationPageUrl(input: {
+  pageBaseUrl: string;
+  clientId: string;
+  preAuthCode: string;
+  redirectUri: string;
+}): string {
+  const url = new URL('/mappconsole/tp/authorization', input.pageBaseUrl);
+  url.searchParams.set('client_id', input.clientId);
+  url.searchParams.set('pre_auth_code', input.preAuthCode);
+  url.searchParams.set('redirect_uri', input.redirectUri);
+  return url.toString();
+}
