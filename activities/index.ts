@@ -2,18 +2,23 @@
  * All I/O the workflows need. Created with their dependencies at worker start; workflows import
  * only the `Activities` type.
  */
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { PlatformError } from '../platforms/errors';
 import type { HttpOptions } from '../platforms/http';
 import { fetchAppAccessToken, type AppTokenMode } from '../platforms/wechat/app-token';
 import type { SecretRef } from '../worker/config';
 import type { ObtainedToken } from '../workflows/credential-state';
+import { createComponentActivities } from './component';
 import { resolveSecret, SecretUnavailable } from './secret-store';
 
 export interface ActivityDeps {
   platforms: { wechat: { baseUrl: string } };
   http: HttpOptions;
   env?: NodeJS.ProcessEnv;
+  /** Third-party platform activities read component tokens and hand over grants through this client. */
+  client?: Client;
+  taskQueue?: string;
 }
 
 /** PlatformError → ApplicationFailure whose details the workflow classifies (errors are not retried here). */
@@ -33,6 +38,16 @@ async function classified<T>(work: () => Promise<T>): Promise<T> {
 
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createComponentActivities(
+      {
+        baseUrl: deps.platforms.wechat.baseUrl,
+        http: deps.http,
+        env: deps.env,
+        client: deps.client,
+        taskQueue: deps.taskQueue,
+      },
+      classified,
+    ),
     async fetchWechatAppToken(request: {
       appid: string;
       mode: AppTokenMode;

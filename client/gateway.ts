@@ -6,11 +6,23 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import { z, ZodError } from 'zod';
-import { wechatAppSchema } from '../worker/config';
+import { wechatAppSchema, type WechatComponentConfig } from '../worker/config';
 import type { CredentialRef } from '../workflows/credential-ids';
 import type { CredentialStatus } from '../workflows/messages';
-import { TokenAppId, TokenExpiresAt, TokenKind, TokenPlatform, TokenStatus } from '../workflows/search-attributes';
+import {
+  TokenAppId,
+  TokenComponentAppId,
+  TokenExpiresAt,
+  TokenKind,
+  TokenPlatform,
+  TokenStatus,
+} from '../workflows/search-attributes';
+import { authPlugin, type AuthOptions } from './auth';
+import { frameworkErrors } from './http-hardening';
+import { componentRoutesPlugin } from './component-routes';
 import { registerApp } from './registration';
+import { wechatAuthorizationPlugin, type WechatAuthorizationOptions } from './wechat-authorization';
+import { wechatPushPlugin, type WechatPushOptions } from './wechat-push';
 import { CredentialNotFoundError, TokenUnavailableError, type IssuedToken, type TokenClient } from './token-client';
 
 export type Scope = 'read' | 'invalidate' | 'admin' | 'public';
@@ -28,6 +40,16 @@ export interface GatewayOptions {
   /** Request logging; off when omitted (tests). */
   logger?: FastifyBaseLogger;
   bodyLimit?: number;
+  /** API keys and rate limit (client/auth.ts); open when no keys are given. */
+  auth?: AuthOptions;
+  /** WeChat third-party platforms served (pushes, authorization); read on every request. */
+  components?: readonly WechatComponentConfig[];
+  /** Environment the push receiver resolves component secrets from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** WeChat API base URL for pre-auth codes (default the real host). */
+  wechatBaseUrl?: string;
+  push?: Pick<WechatPushOptions, 'maxBodyBytes' | 'maxSkewSeconds' | 'nowSeconds'>;
+  authorization?: Pick<WechatAuthorizationOptions, 'pageBaseUrl' | 'publicUrl' | 'callbackWaitMs' | 'http'>;
 }
 
 const statuses = [
@@ -46,7 +68,19 @@ const appParams = z.object({
   appid: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
 });
 const invalidateBody = z.object({ access_token: z.string().min(1).max(2048) }).strict();
-const listQuery = z.object({ status: z.enum(statuses).optional(), platform: z.literal('wechat').optional() }).strict();
+const noQuery = z.object({}).strict();
+const listQuery = z
+  .object({
+    status: z.enum(statuses).optional(),
+    platform: z.literal('wechat').optional(),
+    /** Lists the authorizers of this component (revoked ones included) instead of own apps. */
+    component: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{4,64}$/)
+      .optional(),
+    kind: z.enum(['app', 'component', 'authorizer']).optional(),
+  })
+  .strict();
 
 /** The one error shape every route answers with. */
 export class HttpError extends Error {
@@ -60,7 +94,7 @@ export class HttpError extends Error {
   }
 }
 
-function tokenBody(token: IssuedToken) {
+export function tokenBody(token: IssuedToken) {
   return {
     access_token: token.accessToken,
     expires_at: new Date(token.expiresAt).toISOString(),
@@ -77,8 +111,10 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 16 * 1024,
+    frameworkErrors,
   });
   const { tokens, client } = options;
+  void app.register(authPlugin, options.auth ?? {});
 
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof HttpError) {
@@ -109,21 +145,29 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
 
   app.get('/healthz', { config: { scope: 'public' } }, async () => ({ ok: true }));
 
-  app.get('/v1/tokens/app/:platform/:appid', { config: { scope: 'read' } }, async (request) =>
-    tokenBody(await tokens.getToken(appRef(request.params))),
-  );
-
-  app.post('/v1/tokens/app/:platform/:appid/invalidate', { config: { scope: 'invalidate' } }, async (request) => {
-    const ref = appRef(request.params);
-    const body = invalidateBody.parse(request.body ?? {});
-    return tokenBody(await tokens.reportInvalid(ref, body.access_token));
+  app.get('/v1/tokens/app/:platform/:appid', { config: { scope: 'read', kind: 'app' } }, async (request) => {
+    noQuery.parse(request.query ?? {});
+    return tokenBody(await tokens.getToken(appRef(request.params)));
   });
 
-  app.get('/v1/apps/:platform/:appid', { config: { scope: 'admin' } }, async (request) =>
-    tokens.describe(appRef(request.params)),
+  app.post(
+    '/v1/tokens/app/:platform/:appid/invalidate',
+    { config: { scope: 'invalidate', kind: 'app' } },
+    async (request) => {
+      const ref = appRef(request.params);
+      noQuery.parse(request.query ?? {});
+      const body = invalidateBody.parse(request.body ?? {});
+      return tokenBody(await tokens.reportInvalid(ref, body.access_token));
+    },
   );
 
+  app.get('/v1/apps/:platform/:appid', { config: { scope: 'admin', kind: 'app' } }, async (request) => {
+    noQuery.parse(request.query ?? {});
+    return tokens.describe(appRef(request.params));
+  });
+
   app.post('/v1/apps', { config: { scope: 'admin' } }, async (request, reply) => {
+    noQuery.parse(request.query ?? {});
     const appConfig = wechatAppSchema.parse(request.body ?? {});
     const id = await registerApp(client, options.taskQueue, appConfig);
     return reply.status(201).send({ id });
@@ -131,22 +175,48 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
 
   app.get('/v1/apps', { config: { scope: 'admin' } }, async (request) => {
     const query = listQuery.parse(request.query ?? {});
-    const clauses = ["ExecutionStatus = 'Running'", "TokenKind = 'app'"];
+    const kind = query.kind ?? (query.component ? 'authorizer' : 'app');
+    // A revoked authorizer's workflow has completed: a component's listing includes closed ones.
+    const clauses = query.component
+      ? [`TokenKind = '${kind}'`, `TokenComponentAppId = '${query.component}'`]
+      : ["ExecutionStatus = 'Running'", `TokenKind = '${kind}'`];
+    const seen = new Set<string>();
     if (query.platform) clauses.push(`TokenPlatform = '${query.platform}'`);
     if (query.status) clauses.push(`TokenStatus = '${query.status}'`);
     const apps = [];
     for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+      if (seen.has(wf.workflowId)) continue;
+      seen.add(wf.workflowId);
       const attrs = wf.typedSearchAttributes;
       apps.push({
         id: wf.workflowId,
         platform: attrs.get(TokenPlatform),
         kind: attrs.get(TokenKind),
         appid: attrs.get(TokenAppId),
+        ...(kind !== 'app' ? { component_appid: attrs.get(TokenComponentAppId) } : {}),
         status: attrs.get(TokenStatus),
         expires_at: attrs.get(TokenExpiresAt)?.toISOString(),
       });
     }
     return { apps };
+  });
+
+  const components = () => options.components ?? [];
+  void app.register(componentRoutesPlugin, { tokens });
+  void app.register(wechatPushPlugin, {
+    client,
+    taskQueue: options.taskQueue,
+    components,
+    env: options.env,
+    ...options.push,
+  });
+  void app.register(wechatAuthorizationPlugin, {
+    client,
+    tokens,
+    taskQueue: options.taskQueue,
+    components,
+    apiBaseUrl: options.wechatBaseUrl ?? 'https://api.weixin.qq.com',
+    ...options.authorization,
   });
 
   return app;

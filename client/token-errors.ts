@@ -12,7 +12,7 @@ function wechatCode(value: unknown): number | undefined {
     const code = Number(record[key]);
     if (record[key] !== undefined && Number.isInteger(code)) return code;
   }
-  for (const key of ['body', 'data', 'response', 'cause']) {
+  for (const key of ['body', 'data', 'response', 'cause', 'details']) {
     const nested = wechatCode(record[key]);
     if (nested !== undefined) return nested;
   }

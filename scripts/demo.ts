@@ -3,16 +3,27 @@
  * with a few WeChat apps whose tokens live about a minute, so the Web UI shows lifecycles at once.
  */
 import { startSandbox, type SandboxHandle } from '../sandbox';
-import type { WechatAppConfig } from '../worker/config';
+import type { WechatAppConfig, WechatComponentConfig } from '../worker/config';
 
 export interface Demo {
   sandbox: SandboxHandle;
   apps: WechatAppConfig[];
   /** Secrets of the demo apps, by env var name (the worker resolves them like real ones). */
   secrets: Record<string, string>;
+  /** A third-party platform whose pushes go to the gateway (empty without `gatewayUrl`). */
+  components: WechatComponentConfig[];
+  /** Once the gateway listens: start ticket pushes and have a few merchants authorize. */
+  startComponentDemo(): Promise<void>;
 }
 
-export async function startDemo(options: { port: number; timeScale: number }): Promise<Demo> {
+export const DEMO_COMPONENT_APPID = 'wxdemocomponent1';
+const DEMO_AUTHORIZERS = [
+  { authorizerAppid: 'wxdemoauthorizer1', funcInfo: [1, 2, 3] },
+  { authorizerAppid: 'wxdemoauthorizer2', funcInfo: [1, 15] },
+  { authorizerAppid: 'wxdemoauthorizer3', funcInfo: [17, 18, 19] },
+];
+
+export async function startDemo(options: { port: number; timeScale: number; gatewayUrl?: string }): Promise<Demo> {
   const sandbox = await startSandbox({
     port: options.port,
     host: '127.0.0.1',
@@ -32,5 +43,33 @@ export async function startDemo(options: { port: number; timeScale: number }): P
     secrets[env] = app.secret;
     apps.push({ platform: 'wechat', appid: app.appid, mode: demo.mode, secret: { env } });
   }
-  return { sandbox, apps, secrets };
+  const components: WechatComponentConfig[] = [];
+  if (options.gatewayUrl) {
+    const component = await sandbox.control.createWechatComponent({
+      componentAppid: DEMO_COMPONENT_APPID,
+      callbackUrl: `${options.gatewayUrl}/v1/push/wechat/${DEMO_COMPONENT_APPID}`,
+    });
+    Object.assign(secrets, {
+      DEMO_COMPONENT_SECRET: component.secret,
+      DEMO_COMPONENT_TOKEN: component.token,
+      DEMO_COMPONENT_AES_KEY: component.encodingAESKey,
+    });
+    components.push({
+      platform: 'wechat',
+      componentAppid: DEMO_COMPONENT_APPID,
+      secret: { env: 'DEMO_COMPONENT_SECRET' },
+      token: { env: 'DEMO_COMPONENT_TOKEN' },
+      encodingAESKey: { env: 'DEMO_COMPONENT_AES_KEY' },
+    });
+  }
+  const startComponentDemo = async () => {
+    if (components.length === 0) return;
+    await sandbox.control.startTickets(DEMO_COMPONENT_APPID);
+    // Merchants authorize; their codes arrive as `authorized` events and are exchanged once the
+    // component token exists (the exchange waits for it).
+    for (const merchant of DEMO_AUTHORIZERS) {
+      await sandbox.control.authorize(DEMO_COMPONENT_APPID, { ...merchant, deliver: 'event' });
+    }
+  };
+  return { sandbox, apps, secrets, components, startComponentDemo };
 }

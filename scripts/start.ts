@@ -10,7 +10,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { assertGatewayExposure } from '../client/auth';
 import { startCodecServer } from '../client/codec-server';
+import { registerComponent } from '../client/component-registration';
 import { buildGateway } from '../client/gateway';
 import { registerApp } from '../client/registration';
 import { TokenClient } from '../client/token-client';
@@ -20,7 +22,7 @@ import { createDataConverter } from '../worker/data-converter';
 import { createLogger, temporalLogger } from '../worker/logging';
 import { ensureSearchAttributes } from '../worker/search-attribute-registration';
 import { createWorker } from '../worker/worker';
-import { startDemo } from './demo';
+import { startDemo, type Demo } from './demo';
 import { startDevServer } from './dev-server';
 
 const log = createLogger({ name: 'start' });
@@ -30,6 +32,9 @@ type Stop = { name: string; stop: () => Promise<void> };
 async function main(stack: Stop[]) {
   const config = loadConfig();
   const embedded = !config.temporalConnection;
+  // Before anything starts: an exposed gateway without API keys is a configuration error.
+  const gatewayWarning = assertGatewayExposure(config.gateway.host, config.gateway.apiKeys);
+  if (gatewayWarning) log.warn(gatewayWarning);
   Runtime.install({ logger: temporalLogger(createLogger({ name: 'temporal', level: 'warn' })), shutdownSignals: [] });
   mkdirSync(config.dataDir, { recursive: true });
 
@@ -70,18 +75,27 @@ async function main(stack: Stop[]) {
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
 
   let apps = config.apps;
+  let components = config.components;
+  let demo: Demo | undefined;
+  const localGatewayUrl = `http://${['0.0.0.0', '::'].includes(config.gateway.host) ? '127.0.0.1' : config.gateway.host}:${config.gateway.port}`;
   if (apps.length === 0) {
-    const demo = await startDemo({ port: config.sandbox.port, timeScale: config.sandbox.timeScale });
-    stack.push({ name: 'sandbox', stop: () => demo.sandbox.close() });
+    const started = await startDemo({
+      port: config.sandbox.port,
+      timeScale: config.sandbox.timeScale,
+      gatewayUrl: components.length === 0 ? localGatewayUrl : undefined,
+    });
+    demo = started;
+    stack.push({ name: 'sandbox', stop: () => started.sandbox.close() });
     Object.assign(process.env, demo.secrets);
     config.platforms.wechat.baseUrl = demo.sandbox.url;
     apps = demo.apps;
+    if (components.length === 0) components = demo.components;
     log.info(`No apps configured: demo platform sandbox on ${demo.sandbox.url} (time ×${config.sandbox.timeScale})`);
   }
 
   const workerConnection = await NativeConnection.connect(connectionOptions);
   stack.push({ name: 'worker connection', stop: () => workerConnection.close() });
-  const worker = await createWorker(config, workerConnection, dataConverter);
+  const worker = await createWorker(config, workerConnection, dataConverter, {}, client);
   const running = worker.run();
   stack.push({
     name: 'worker',
@@ -97,15 +111,22 @@ async function main(stack: Stop[]) {
 
   for (const app of apps) await registerApp(client, config.temporal.taskQueue, app);
   log.info(`${apps.length} app(s) registered`);
+  for (const component of components) await registerComponent(client, config.temporal.taskQueue, component);
+  if (components.length > 0) log.info(`${components.length} third-party platform(s) registered`);
 
   const gateway = buildGateway({
     client,
     tokens: new TokenClient(client),
     taskQueue: config.temporal.taskQueue,
     logger: log,
+    auth: { apiKeys: config.gateway.apiKeys, rateLimit: config.gateway.rateLimit },
+    components,
+    wechatBaseUrl: config.platforms.wechat.baseUrl,
+    ...(demo ? { authorization: { pageBaseUrl: demo.sandbox.url } } : {}),
   });
   await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
   stack.push({ name: 'gateway', stop: () => gateway.close() });
+  await demo?.startComponentDemo();
 
   const gatewayUrl = `http://${config.gateway.host}:${config.gateway.port}`;
   process.stdout.write(
@@ -115,6 +136,11 @@ async function main(stack: Stop[]) {
         ? `Temporal Web UI:  http://localhost:${config.temporal.uiPort}`
         : `Temporal:         ${connectionOptions.address}`,
       `Gateway:          ${gatewayUrl}   (try: curl ${gatewayUrl}/v1/tokens/app/wechat/${apps[0]?.appid ?? '<appid>'})`,
+      ...(components.length > 0
+        ? [
+            `Third-party:      curl ${gatewayUrl}/v1/apps?component=${components[0]!.componentAppid}   (authorize: ${gatewayUrl}/v1/authorize/wechat/${components[0]!.componentAppid})`,
+          ]
+        : []),
       `Codec server:     ${codec.url}`,
       'Press Ctrl-C to stop.',
       '',

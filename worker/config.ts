@@ -31,6 +31,57 @@ export const wechatAppSchema = z
   .strict();
 export type WechatAppConfig = z.infer<typeof wechatAppSchema>;
 
+/** A WeChat third-party platform: every secret is a reference (env var or file), never a literal. */
+export const wechatComponentSchema = z
+  .object({
+    platform: z.literal('wechat'),
+    componentAppid: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be an appid'),
+    /** component_appsecret. */
+    secret: secretRefSchema,
+    /** Message-check Token of push signatures. */
+    token: secretRefSchema,
+    encodingAESKey: secretRefSchema,
+    /** The key before the last rotation, still accepted for pushes. */
+    previousEncodingAESKey: secretRefSchema.optional(),
+    /** Ticket validity (WeChat: 12 h) and the push silence that marks it stale and restarts pushes. */
+    ticketValidityMs: z.number().int().positive().optional(),
+    staleTicketAfterMs: z.number().int().positive().optional(),
+  })
+  .strict();
+export type WechatComponentConfig = z.infer<typeof wechatComponentSchema>;
+
+export const API_KEY_SCOPES = ['read', 'invalidate', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** Per-key token bucket: `burst` requests at once, refilled at `perSecond`. */
+export const rateLimitSchema = z
+  .object({
+    burst: z.coerce.number().int().positive().default(100),
+    perSecond: z.coerce.number().positive().default(50),
+  })
+  .strict();
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+
+/** An API key as configured: its SHA-256 only, never the key itself. */
+export const apiKeySchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, . _ -'),
+    hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 lowercase hex> (npm run apikey makes one)'),
+    scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
+    platforms: z
+      .array(z.enum(['wechat', 'douyin', 'baidu']))
+      .min(1)
+      .optional(),
+    kinds: z
+      .array(z.enum(['app', 'component', 'authorizer']))
+      .min(1)
+      .optional(),
+    apps: z.array(z.string().min(1)).min(1).optional(),
+    rateLimit: rateLimitSchema.optional(),
+  })
+  .strict();
+export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
+
 export const configSchema = z
   .object({
     temporal: z
@@ -45,7 +96,13 @@ export const configSchema = z
       .prefault({}),
     dataDir: z.string().min(1).default('.data'),
     gateway: z
-      .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8080) })
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8080),
+        /** Consuming services' API keys, hashed (`npm run apikey` makes one); none = open, loopback only. */
+        apiKeys: z.array(apiKeySchema).default([]),
+        rateLimit: rateLimitSchema.prefault({}),
+      })
       .strict()
       .prefault({}),
     platforms: z
@@ -76,6 +133,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     apps: z.array(wechatAppSchema).default([]),
+    components: z.array(wechatComponentSchema).default([]),
   })
   .strict();
 

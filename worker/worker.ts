@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -12,13 +13,20 @@ export async function createWorker(
   connection: NativeConnection,
   dataConverter: DataConverter,
   overrides: Partial<WorkerOptions> = {},
+  /** Lets third-party platform activities read component tokens and hand over grants. */
+  client?: Client,
 ): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ platforms: config.platforms, http: { timeoutMs: PLATFORM_HTTP_TIMEOUT_MS } }),
+    activities: createActivities({
+      platforms: config.platforms,
+      http: { timeoutMs: PLATFORM_HTTP_TIMEOUT_MS },
+      client,
+      taskQueue: config.temporal.taskQueue,
+    }),
     dataConverter,
     ...overrides,
   });

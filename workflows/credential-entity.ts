@@ -112,7 +112,8 @@ export class CredentialEntity {
       return false;
     }
     if (await condition(woken, Math.max(1, until - now))) return false;
-    return due !== undefined && Date.now() >= due;
+    // Timed out: due unless the earlier `alsoWakeAt` ended the sleep.
+    return due !== undefined && (alsoWakeAt === undefined || due <= alsoWakeAt || Date.now() >= due);
   }
 
   /** Records a token obtained outside `refresh` (an exchanged authorization code). */

@@ -69,6 +69,7 @@ export interface TicketInfo {
   state: TicketState;
   /** Epoch ms the last good ticket arrived. */
   receivedAt?: number;
+  /** As of the workflow's last activation (queries see workflow time). */
   ageMs?: number;
   startPushCalls: number;
   lastStartPush?: { at: number; outcome: string };

@@ -11,7 +11,7 @@ import { TokenClient } from '../../client/token-client';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
 import type { WechatAppConfig, WechatComponentConfig } from '../../worker/config';
 import { buildGateway } from '../../client/gateway';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { appWorkflowId, type AppRef } from '../../workflows/credential-ids';
 import { invalidateSignal } from '../../workflows/messages';
 import { createDevEnvironment, testDataConverter, workflowBundle, type DevEnvironment } from './temporal';
@@ -22,6 +22,8 @@ export interface StackOptions {
   httpTimeoutMs?: number;
   /** Push receiver clock (unix seconds); default the wall clock. */
   pushNowSeconds?: () => number;
+  /** Request logging of the stack's gateway (e.g. a pino logger writing to a buffer); off by default. */
+  gatewayLogger?: FastifyBaseLogger;
 }
 
 export interface StackComponent {
@@ -102,6 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       wechatBaseUrl: sandbox.url,
       push: { nowSeconds: options.pushNowSeconds },
       authorization: { pageBaseUrl: sandbox.url },
+      logger: options.gatewayLogger,
     });
     const address = await gateway.listen({ host: '127.0.0.1', port: 0 });
     gatewayUrl = address;

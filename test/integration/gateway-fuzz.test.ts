@@ -1,15 +1,17 @@
 /**
  * Input hardening: random and malformed paths, IDs, queries, bodies, content types, headers and API
- * keys thrown at the token and admin routes of a gateway whose Client talks to a real dev server
+ * keys thrown at the token, admin and push routes of a gateway whose Client talks to a real dev server
  * (one real app registered, its worker running). Only 4xx comes back (2xx only for a valid key),
  * the gateway keeps serving, nothing reaches a workflow, and memory stays flat over 10,000 inputs.
  */
+import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
 import { generateApiKey } from '../../client/auth';
+import { buildWechatPush, type WechatPushMessage } from '../../platforms/wechat/push-crypto';
 import { buildGateway } from '../../client/gateway';
 import { TokenClient } from '../../client/token-client';
 import { startStack, type Stack } from '../harness/stack';
@@ -24,6 +26,14 @@ const gc = runInNewContext('gc') as () => void;
 const adminKey = generateApiKey();
 const readKey = generateApiKey();
 const validKeys = new Set([adminKey.key, readKey.key]);
+
+// A third-party platform the push route serves; no workflow exists for it, so any accepted push would start one.
+const componentAppid = 'wxfuzzcomponent01';
+const pushToken = 'fuzz-push-token';
+const aesKeyOf = () => randomBytes(64).toString('hex').slice(0, 43);
+const aesKey = aesKeyOf();
+const wrongAesKey = aesKeyOf();
+const componentEnv = { FUZZ_COMPONENT_SECRET: 'component-secret', FUZZ_PUSH_TOKEN: pushToken, FUZZ_AES_KEY: aesKey };
 
 let stack: Stack;
 let gateway: FastifyInstance;
@@ -46,6 +56,16 @@ beforeAll(async () => {
       ],
       rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
     },
+    components: [
+      {
+        platform: 'wechat',
+        componentAppid,
+        secret: { env: 'FUZZ_COMPONENT_SECRET' },
+        token: { env: 'FUZZ_PUSH_TOKEN' },
+        encodingAESKey: { env: 'FUZZ_AES_KEY' },
+      },
+    ],
+    env: componentEnv,
   });
   const origin = await gateway.listen({ host: '127.0.0.1', port: 0 });
   pool = new Pool(origin, { connections: 4 });
@@ -134,16 +154,96 @@ const body = fc.oneof(
   ),
 );
 
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const ticket = (): WechatPushMessage => ({
+  AppId: componentAppid,
+  CreateTime: nowSeconds(),
+  InfoType: 'component_verify_ticket',
+  ComponentVerifyTicket: 'ticket@@@fuzz',
+});
+/**
+ * Pushes that are signed with the right token, yet each has one defect the receiver must catch:
+ * garbage plaintext, another component's trailer, a stale timestamp, the wrong AES key, a
+ * tampered ciphertext. A push without any defect would be accepted and start a workflow.
+ */
+const signedPush = fc
+  .record({
+    defect: fc.constantFrom('garbage', 'trailer', 'stale', 'key', 'tampered'),
+    garbage: fc.oneof(
+      anyText(200),
+      fc.constantFrom('<xml></xml>', '<xml><InfoType>x</InfoType></xml>', '<!DOCTYPE x>'),
+    ),
+    nonce: fc.stringMatching(/^[a-z0-9]{1,16}$/),
+  })
+  .map(({ defect, garbage, nonce }) => {
+    const timestamp = String(defect === 'stale' ? nowSeconds() - 3_600 : nowSeconds());
+    const message = defect === 'garbage' ? garbage : ticket();
+    const built = buildWechatPush({
+      token: pushToken,
+      encodingAESKey: defect === 'key' ? wrongAesKey : aesKey,
+      componentAppid: defect === 'trailer' ? 'wxsomeoneelse01' : componentAppid,
+      message,
+      timestamp,
+      nonce,
+    });
+    const body =
+      defect === 'tampered' ? built.body.replace(/<Encrypt><!\[CDATA\[(.)/, '<Encrypt><![CDATA[A$1') : built.body;
+    return { query: `?${new URLSearchParams(built.query).toString()}`, body };
+  });
+const pushQuery = fc.oneof(
+  fc.constantFrom('', '?timestamp=1&nonce=1&msg_signature=x', '?encrypt_type=des&timestamp=1&nonce=1&msg_signature=x'),
+  fc
+    .record({ timestamp: anyText(12), nonce: anyText(12), msg_signature: printable(40), encrypt_type: printable(5) })
+    .map((q) => `?${new URLSearchParams(q).toString()}`),
+);
+const pushBody = fc.oneof(
+  anyText(400),
+  fc
+    .tuple(anyText(30), fc.base64String({ maxLength: 300 }))
+    .map(([id, encrypt]) => `<xml><AppId><![CDATA[${id}]]></AppId><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`),
+  fc.constantFrom(
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>',
+    '<xml>'.repeat(5000),
+    `<xml><Encrypt>${'A'.repeat(70_000)}</Encrypt></xml>`,
+  ),
+);
+const pushInput = fc.oneof(signedPush, fc.record({ query: pushQuery, body: pushBody }));
+
 type Input = {
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
   body?: string | Buffer;
+  push: boolean;
 };
 
 const input: fc.Arbitrary<Input> = fc
   .record({
-    route: fc.constantFrom('token', 'invalidate', 'describe', 'list', 'register', 'unknown'),
+    route: fc.constantFrom(
+      'token',
+      'invalidate',
+      'describe',
+      'list',
+      'register',
+      'unknown',
+      'push',
+      'push',
+      'componentToken',
+      'authorizerInvalidate',
+      'authorizerDescribe',
+    ),
+    push: pushInput,
+    pushTarget: fc.oneof(
+      fc.constant(componentAppid),
+      appidArb.map((id) => id ?? 'wxnotacomponent'),
+    ),
+    pushType: fc.constantFrom(
+      'text/xml',
+      'application/xml',
+      'text/plain',
+      'application/json',
+      'application/octet-stream',
+    ),
     method: fc.constantFrom<'GET' | 'POST'>('GET', 'POST'),
     platform,
     appid: appidArb,
@@ -153,8 +253,18 @@ const input: fc.Arbitrary<Input> = fc
     contentType,
     body,
   })
-  .map(({ route, method, platform, appid: id, query, auth, extra, contentType, body }) => {
+  .map(({ route, method, platform, appid: id, query, auth, extra, contentType, body, push, pushTarget, pushType }) => {
     const app = id ?? appid;
+    if (route === 'push') {
+      // Pushes carry no API key (the platform signature authenticates them); some callers send one anyway.
+      return {
+        method: 'POST' as const,
+        path: `/v1/push/wechat/${pushTarget}${push.query}`,
+        headers: { ...extra, 'content-type': pushType },
+        body: push.body,
+        push: true,
+      };
+    }
     const paths: Record<string, [string, 'GET' | 'POST']> = {
       token: [`/v1/tokens/app/${platform}/${app}`, 'GET'],
       invalidate: [`/v1/tokens/app/${platform}/${app}/invalidate`, 'POST'],
@@ -162,12 +272,21 @@ const input: fc.Arbitrary<Input> = fc
       list: ['/v1/apps', 'GET'],
       register: ['/v1/apps', 'POST'],
       unknown: [`/v1/${platform}/${app}`, method],
+      componentToken: [`/v1/tokens/component/${platform}/${app}`, 'GET'],
+      authorizerInvalidate: [`/v1/tokens/authorizer/${platform}/${componentAppid}/${app}/invalidate`, 'POST'],
+      authorizerDescribe: [`/v1/components/${platform}/${componentAppid}/authorizers/${app}`, 'GET'],
     };
     const [path, routeMethod] = paths[route]!;
     const headers: Record<string, string> = { ...extra, ...auth };
     // A GET with a body is allowed by HTTP but not sent by undici; bodies go with POSTs.
     if (routeMethod === 'POST' && body !== undefined) headers['content-type'] = contentType;
-    return { method: routeMethod, path: `${path}${query}`, headers, body: routeMethod === 'POST' ? body : undefined };
+    return {
+      method: routeMethod,
+      path: `${path}${query}`,
+      headers,
+      body: routeMethod === 'POST' ? body : undefined,
+      push: false,
+    };
   });
 
 function presentsValidKey(headers: Record<string, string>): boolean {
@@ -175,10 +294,11 @@ function presentsValidKey(headers: Record<string, string>): boolean {
   return validKeys.has(bearer ?? '') || (!headers.authorization && validKeys.has((headers['x-api-key'] ?? '').trim()));
 }
 
-async function send(req: Input): Promise<number> {
+async function send(req: Input): Promise<{ status: number; code?: string }> {
   const res = await pool.request({ method: req.method, path: req.path, headers: req.headers, body: req.body });
   const text = await res.body.text();
   if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${req.method} ${req.path.slice(0, 200)}: ${text}`);
+  if (req.push && res.statusCode < 400) throw new Error(`push accepted: ${req.path.slice(0, 200)}`);
   if (res.statusCode < 400 && !presentsValidKey(req.headers)) {
     throw new Error(`${res.statusCode} without a valid key for ${req.method} ${req.path.slice(0, 200)}`);
   }
@@ -187,8 +307,9 @@ async function send(req: Input): Promise<number> {
     const parsed = JSON.parse(text) as { error?: { code?: unknown } };
     if (typeof parsed.error?.code !== 'string') throw new Error(`bad error body ${text.slice(0, 200)}`);
     for (const key of validKeys) if (text.includes(key)) throw new Error('API key echoed in a response');
+    return { status: res.statusCode, code: parsed.error.code };
   }
-  return res.statusCode;
+  return { status: res.statusCode };
 }
 
 async function historyLength(): Promise<number> {
@@ -206,11 +327,13 @@ it('answers 10,000 random and malformed requests with 4xx only, signals nothing,
   const workflowsBefore = (await stack.client.workflow.count()).count;
   const eventsBefore = await historyLength();
   const statuses = new Map<number, number>();
+  const pushes = new Map<string, number>();
   const run = (numRuns: number, seed: number) =>
     fc.assert(
       fc.asyncProperty(input, async (req) => {
-        const status = await send(req);
+        const { status, code } = await send(req);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (req.push && code) pushes.set(code, (pushes.get(code) ?? 0) + 1);
       }),
       { numRuns, seed, endOnFailure: true },
     );
@@ -224,6 +347,10 @@ it('answers 10,000 random and malformed requests with 4xx only, signals nothing,
   // The spread of answers shows the inputs reached validation, auth and the routes alike.
   for (const status of [200, 400, 401, 403, 404, 413, 415]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
   expect([...statuses.keys()].every((status) => status < 500)).toBe(true);
+  // Signed pushes reached the checks past the signature, each refused by its own.
+  for (const code of ['push_bad_signature', 'push_stale_timestamp', 'push_wrong_trailer', 'push_bad_envelope']) {
+    expect(pushes.get(code) ?? 0).toBeGreaterThan(0);
+  }
 
   // Still serving, and no workflow was started, signalled or updated.
   const health = await pool.request({ method: 'GET', path: '/healthz' });

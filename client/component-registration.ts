@@ -1,0 +1,172 @@
+/**
+ * Starting and feeding the WeChat Open Platform workflows, all idempotent: component workflows by
+ * signal-with-start (configuration or a ticket push), authorization codes through one workflow per
+ * code (so a code delivered by redirect and by event is exchanged once), authorizer workflows by
+ * signal-with-start with the exchanged grant.
+ */
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { WechatComponentConfig } from '../worker/config';
+import { authCodeWorkflow, type AuthCodeInput } from '../workflows/auth-code';
+import { authorizerTokenWorkflow, type AuthorizerTokenInput } from '../workflows/authorizer-token';
+import {
+  componentTokenWorkflow,
+  DEFAULT_STALE_TICKET_AFTER_MS,
+  DEFAULT_TICKET_VALIDITY_MS,
+  type ComponentTokenInput,
+} from '../workflows/component-token';
+import { authorizerWorkflowId, componentWorkflowId } from '../workflows/credential-ids';
+import {
+  authorizeSignal,
+  configureComponentSignal,
+  revokeSignal,
+  ticketSignal,
+  type AuthorizerGrant,
+  type ComponentSettings,
+  type TicketPush,
+} from '../workflows/messages';
+import { TokenAppId, TokenComponentAppId, TokenKind, TokenPlatform, TokenStatus } from '../workflows/search-attributes';
+
+export function componentSettings(component: WechatComponentConfig): ComponentSettings {
+  return {
+    secretRef: component.secret,
+    ticketValidityMs: component.ticketValidityMs ?? DEFAULT_TICKET_VALIDITY_MS,
+    staleTicketAfterMs: component.staleTicketAfterMs ?? DEFAULT_STALE_TICKET_AFTER_MS,
+  };
+}
+
+function componentStart(taskQueue: string, component: WechatComponentConfig) {
+  const input: ComponentTokenInput = {
+    platform: component.platform,
+    componentAppid: component.componentAppid,
+    settings: componentSettings(component),
+  };
+  return {
+    workflowId: componentWorkflowId(component.platform, component.componentAppid),
+    taskQueue,
+    args: [input] as [ComponentTokenInput],
+    typedSearchAttributes: [
+      { key: TokenPlatform, value: component.platform },
+      { key: TokenKind, value: 'component' },
+      { key: TokenAppId, value: component.componentAppid },
+      { key: TokenComponentAppId, value: component.componentAppid },
+      { key: TokenStatus, value: 'pending' },
+    ],
+    staticSummary: `${component.platform} component ${component.componentAppid} component_access_token`,
+    staticDetails: [
+      `component_access_token of third-party platform \`${component.componentAppid}\`.`,
+      'Refreshed with the last pushed component_verify_ticket; the secret is resolved by activities.',
+    ].join('\n\n'),
+  };
+}
+
+/** Configuration: starts the component workflow or hands it its current settings. */
+export async function registerComponent(
+  client: Client,
+  taskQueue: string,
+  component: WechatComponentConfig,
+): Promise<string> {
+  const start = componentStart(taskQueue, component);
+  await client.workflow.signalWithStart(componentTokenWorkflow, {
+    ...start,
+    signal: configureComponentSignal,
+    signalArgs: [componentSettings(component)],
+  });
+  return start.workflowId;
+}
+
+/** A verified ticket push; resolves once Temporal durably holds the signal. */
+export async function deliverTicket(
+  client: Client,
+  taskQueue: string,
+  component: WechatComponentConfig,
+  push: TicketPush,
+): Promise<void> {
+  await client.workflow.signalWithStart(componentTokenWorkflow, {
+    ...componentStart(taskQueue, component),
+    signal: ticketSignal,
+    signalArgs: [push],
+  });
+}
+
+/** Workflow ID of an authorization code: a hash, so the code itself never shows in IDs or the UI. */
+export function authCodeWorkflowId(componentAppid: string, code: string): string {
+  const digest = createHash('sha256').update(code).digest('hex').slice(0, 32);
+  return `authcode/wechat/${componentAppid}/${digest}`;
+}
+
+/**
+ * An authorization code from the redirect or an authorized/updateauthorized event. The first
+ * delivery starts the exchange; later ones (open or closed) find the same workflow ID and do nothing.
+ */
+export async function submitAuthCode(
+  client: Client,
+  taskQueue: string,
+  input: AuthCodeInput,
+): Promise<{ workflowId: string; duplicate: boolean }> {
+  const workflowId = authCodeWorkflowId(input.componentAppid, input.code);
+  try {
+    await client.workflow.start(authCodeWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `authorization code for ${input.componentAppid} (${input.source})`,
+    });
+    return { workflowId, duplicate: false };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, duplicate: true };
+    throw err;
+  }
+}
+
+/** Hands an exchanged authorization to the authorizer's workflow, starting a fresh one if needed. */
+export async function deliverGrant(
+  client: Client,
+  taskQueue: string,
+  componentAppid: string,
+  authorizerAppid: string,
+  grant: AuthorizerGrant,
+): Promise<string> {
+  const workflowId = authorizerWorkflowId('wechat', componentAppid, authorizerAppid);
+  const input: AuthorizerTokenInput = { platform: 'wechat', componentAppid, authorizerAppid };
+  await client.workflow.signalWithStart(authorizerTokenWorkflow, {
+    workflowId,
+    taskQueue,
+    args: [input],
+    signal: authorizeSignal,
+    signalArgs: [grant],
+    typedSearchAttributes: [
+      { key: TokenPlatform, value: 'wechat' },
+      { key: TokenKind, value: 'authorizer' },
+      { key: TokenAppId, value: authorizerAppid },
+      { key: TokenComponentAppId, value: componentAppid },
+      { key: TokenStatus, value: 'pending' },
+    ],
+    staticSummary: `wechat authorizer ${authorizerAppid} of component ${componentAppid}`,
+    staticDetails: `authorizer_access_token of \`${authorizerAppid}\`, authorized to third-party platform \`${componentAppid}\`.`,
+  });
+  return workflowId;
+}
+
+/** An unauthorized push: the authorizer's workflow turns `revoked` and completes. */
+export async function revokeAuthorizer(
+  client: Client,
+  componentAppid: string,
+  authorizerAppid: string,
+  at: number,
+): Promise<boolean> {
+  try {
+    await client.workflow
+      .getHandle(authorizerWorkflowId('wechat', componentAppid, authorizerAppid))
+      .signal(revokeSignal, {
+        at,
+      });
+    return true;
+  } catch (err) {
+    // No running workflow: nothing to revoke (already revoked, or never exchanged).
+    if ((err as { name?: string }).name === 'WorkflowNotFoundError') return false;
+    throw err;
+  }
+}

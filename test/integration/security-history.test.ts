@@ -1,0 +1,418 @@
+/**
+ * Invariant 5 end to end. After full lifecycles of every credential kind — own-app tokens in stable
+ * and basic mode (scheduled refreshes, continue-as-new, a passive refresh through the gateway, a
+ * stable_token force refresh) and a WeChat third-party platform (ticket pushes, component token,
+ * authorization by redirect and event, authorizer refreshes) — the raw histories of every workflow,
+ * fetched WITHOUT the codec, and the logs the worker and gateways wrote contain none of the tokens,
+ * tickets, codes and refresh tokens the sandbox issued, nor the secrets it was given, nor the API
+ * key. Then key rotation across a real history: what was written under key A stays readable once
+ * key B is current.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { createActivities } from '../../activities';
+import { generateApiKey } from '../../client/auth';
+import { buildGateway } from '../../client/gateway';
+import { registerApp } from '../../client/registration';
+import { TokenClient } from '../../client/token-client';
+import { WechatComponent } from '../../sandbox/wechat/open-platform/component';
+import { TokenRegistry, type TokenRecord } from '../../sandbox/wechat/token-registry';
+import { AesGcmCodec, CodecError, createKeyRing, KEY_ID_METADATA_KEY, type KeyRing } from '../../worker/codec';
+import { createDataConverter } from '../../worker/data-converter';
+import { createLogger, temporalLogger } from '../../worker/logging';
+import { appWorkflowId, authorizerWorkflowId, type AppRef } from '../../workflows/credential-ids';
+import { stackProbeWorkflow } from '../../workflows';
+import { describeQuery, tokenQuery } from '../../workflows/messages';
+import { eventually, startStack, type Stack } from '../harness/stack';
+import { captureRuntimeLogs, testDataConverter, workflowBundle } from '../harness/temporal';
+
+jest.setTimeout(120_000);
+
+// Every token the in-process sandbox mints, whoever asked for it.
+const mint = jest.spyOn(TokenRegistry.prototype, 'mint');
+const minted = (): TokenRecord[] =>
+  mint.mock.results.flatMap((result) => (result.type === 'return' ? [result.value as TokenRecord] : []));
+
+// Every ticket, pre-auth code, authorization code and refresh token of the Open Platform sandbox.
+const spied = (name: string) =>
+  jest.spyOn(WechatComponent.prototype as unknown as Record<string, (...args: unknown[]) => unknown>, name);
+const openPlatformSpies = {
+  tickets: spied('mintTicket'),
+  preAuthCodes: spied('createPreAuthCode'),
+  authCodes: spied('authorize'),
+  refreshTokens: spied('newRefreshToken'),
+};
+function openPlatformValues(): string[] {
+  return Object.values(openPlatformSpies).flatMap((spy) =>
+    spy.mock.results.flatMap((result) => {
+      if (result.type !== 'return') return [];
+      const value = result.value as string | { code: string };
+      return [typeof value === 'string' ? value : value.code];
+    }),
+  );
+}
+
+const testCodec = testDataConverter.payloadCodecs![0]!;
+
+const logLines: string[] = [];
+const logger = createLogger({ name: 'security-test', level: 'trace', destination: { write: (l) => logLines.push(l) } });
+const stopCapture = captureRuntimeLogs(temporalLogger(logger));
+
+let stack: Stack;
+let gateway: FastifyInstance;
+let gatewayUrl: string;
+const apiKey = generateApiKey();
+
+beforeAll(async () => {
+  // ×2000: a 7200 s token lives 3.6 s; a small history limit makes the workflows continue-as-new.
+  stack = await startStack({
+    timeScale: 2000,
+    suggestContinueAsNewAt: 40,
+    gatewayLogger: logger.child({ name: 'push-gateway' }),
+  });
+  gateway = buildGateway({
+    client: stack.client,
+    tokens: new TokenClient(stack.client),
+    taskQueue: stack.taskQueue,
+    logger: logger.child({ name: 'gateway' }),
+    auth: { apiKeys: [{ name: 'svc', hash: apiKey.hash, scopes: ['read', 'invalidate'] }] },
+  });
+  gatewayUrl = await gateway.listen({ host: '127.0.0.1', port: 0 });
+}, 120_000);
+
+afterAll(async () => {
+  stopCapture();
+  await gateway?.close();
+  await stack?.teardown();
+  mint.mockRestore();
+  for (const spy of Object.values(openPlatformSpies)) spy.mockRestore();
+});
+
+/** Every run of a workflow, as the server stores and serves it (bytes), plus a JSON rendering. */
+async function rawHistories(workflowId: string) {
+  const service = stack.client.workflowService;
+  const namespace = stack.client.options.namespace;
+  const runIds = new Set<string>();
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runIds.add(wf.runId);
+  runIds.add(''); // the latest run, whatever visibility says
+  const histories = [];
+  for (const runId of runIds) {
+    const events: temporal.api.history.v1.IHistoryEvent[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await service.getWorkflowExecutionHistory({
+        namespace,
+        execution: { workflowId, runId },
+        nextPageToken,
+      });
+      events.push(...(page.history?.events ?? []));
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    const history = temporal.api.history.v1.History.create({ events });
+    const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    const json = JSON.stringify(history, (_, value: unknown) =>
+      value instanceof Uint8Array
+        ? { base64: Buffer.from(value).toString('base64'), utf8: Buffer.from(value).toString() }
+        : value,
+    );
+    histories.push({ runId, events, bytes, json });
+  }
+  return histories;
+}
+
+/** Every encrypted payload anywhere in `events`. */
+function encryptedPayloads(events: temporal.api.history.v1.IHistoryEvent[]): Payload[] {
+  const payloads: Payload[] = [];
+  const collect = (value: unknown) => {
+    if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+    if ((value as Payload).metadata?.[KEY_ID_METADATA_KEY]) payloads.push(value as Payload);
+    else for (const item of Object.values(value)) collect(item);
+  };
+  collect(events);
+  return payloads;
+}
+
+function leaks(haystack: { bytes?: Buffer; text: string }, secret: string): boolean {
+  return (
+    (haystack.bytes?.includes(secret) ?? false) ||
+    haystack.text.includes(secret) ||
+    haystack.text.includes(Buffer.from(secret).toString('base64').slice(0, 24))
+  );
+}
+
+async function gatewayCall(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const res = await request(`${gatewayUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${apiKey.key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.body.json()) as { access_token: string; version: number };
+  expect(res.statusCode).toBe(200);
+  return json;
+}
+
+async function waitForVersion(app: AppRef, atLeast: number) {
+  return eventually(
+    async () => {
+      const view = await stack.tokens.describe(app);
+      return view.version >= atLeast && view.status === 'active' ? view : undefined;
+    },
+    40_000,
+    `version ${atLeast} of ${app.appid}`,
+  );
+}
+
+/** Own apps, stable and basic: scheduled refreshes, continue-as-new, a passive and a force refresh. */
+async function ownAppLifecycles() {
+  const basic = await stack.addWechatApp('basic');
+  const stable = await stack.addWechatApp('stable');
+  // Scheduled refreshes (and continue-as-new) several times over.
+  await waitForVersion(basic, 4);
+  await waitForVersion(stable, 4);
+
+  // Passive refresh through the gateway: the caller reports the current token as rejected.
+  const before = await gatewayCall('GET', `/v1/tokens/app/wechat/${basic.appid}`);
+  const passive = await gatewayCall('POST', `/v1/tokens/app/wechat/${basic.appid}/invalidate`, {
+    access_token: before.access_token,
+  });
+  expect(passive.access_token).not.toBe(before.access_token);
+
+  // Force refresh: stable mode returns the same token early in its life, so a rejection forces one.
+  const stableNow = await stack.tokens.getToken(stable);
+  const forced = await stack.tokens.reportInvalid(stable, stableNow.accessToken);
+  expect(forced.accessToken).not.toBe(stableNow.accessToken);
+  await gatewayCall('GET', `/v1/tokens/app/wechat/${stable.appid}`);
+
+  // One more scheduled cycle after the reports.
+  await waitForVersion(basic, passive.version + 1);
+  await waitForVersion(stable, forced.version + 1);
+
+  const tokens = minted().map((record) => record.value);
+  expect(minted().filter((r) => r.appid === stable.appid && r.kind === 'stable').length).toBeGreaterThanOrEqual(4);
+  expect(tokens).toContain(passive.access_token);
+  expect(tokens).toContain(forced.accessToken);
+  return { basic, stable };
+}
+
+/**
+ * A third-party platform: ticket pushes, the component token, an authorization delivered by both
+ * redirect and event (one code exchange), authorizer token refreshes with the refresh token.
+ */
+async function openPlatformLifecycles() {
+  const component = await stack.addWechatComponent();
+  const gatewayOpen = await stack.startGateway();
+  await stack.sandbox.control.startTickets(component.componentAppid);
+  await eventually(async () => {
+    const res = await request(`${gatewayOpen}/v1/tokens/component/wechat/${component.componentAppid}`);
+    await res.body.dump();
+    return res.statusCode === 200 ? true : undefined;
+  });
+  const authorizerAppid = 'wxsecurity000001';
+  const handle = stack.client.workflow.getHandle(
+    authorizerWorkflowId('wechat', component.componentAppid, authorizerAppid),
+  );
+  // Codes are issued at ×100 so that they outlive their hand-over on a loaded machine.
+  await stack.sandbox.control.setClock({ timeScale: 100 });
+  try {
+    await stack.sandbox.control.authorize(component.componentAppid, {
+      authorizerAppid,
+      funcInfo: [1, 2],
+      deliver: 'both',
+      redirectUri: `${gatewayOpen}/v1/authorize/wechat/${component.componentAppid}/callback`,
+    });
+    await eventually(async () => ((await handle.query(tokenQuery)).status === 'active' ? true : undefined));
+  } finally {
+    await stack.sandbox.control.setClock({ timeScale: 2000 });
+  }
+  // A passive refresh shortens the ×100 token; then scheduled refreshes with the refresh token.
+  const first = await handle.query(tokenQuery);
+  const ref = {
+    kind: 'authorizer',
+    platform: 'wechat',
+    componentAppid: component.componentAppid,
+    authorizerAppid,
+  } as const;
+  await stack.tokens.reportInvalid(ref, first.accessToken!);
+  await eventually(
+    async () => {
+      const view = await handle.query(tokenQuery);
+      return view.status === 'active' && view.version >= first.version + 3 ? view : undefined;
+    },
+    40_000,
+    'authorizer refreshes',
+  );
+  await stack.sandbox.control.pauseTickets(component.componentAppid);
+  const kinds = new Set(minted().map((record) => record.kind));
+  expect(kinds).toEqual(new Set(['basic', 'stable', 'component', 'authorizer']));
+  return { component, componentSecrets: [component.token, component.encodingAESKey, componentSecret(component)] };
+}
+
+function componentSecret(component: { config: { secret: { env: string } | { file: string } } }): string {
+  const ref = component.config.secret;
+  return 'env' in ref ? stack.secrets[ref.env]! : '';
+}
+
+it('keeps every issued token, code, ticket, secret and API key out of raw history and logs', async () => {
+  const { basic, stable } = await ownAppLifecycles();
+  const { componentSecrets } = await openPlatformLifecycles();
+
+  const tokens = minted().map((record) => record.value);
+  const openPlatform = openPlatformValues();
+  expect(openPlatformSpies.tickets.mock.results.length).toBeGreaterThan(0);
+  expect(openPlatformSpies.authCodes.mock.results.length).toBeGreaterThan(0);
+  expect(openPlatformSpies.refreshTokens.mock.results.length).toBeGreaterThan(0);
+  const secrets = [basic.secret, stable.secret, ...componentSecrets, ...tokens, ...openPlatform, apiKey.key];
+  expect(tokens.length).toBeGreaterThanOrEqual(10);
+  for (const value of secrets) expect(value.length).toBeGreaterThanOrEqual(16);
+
+  // Every workflow in the namespace: own apps, component, authorizer, code hand-over.
+  const workflowIds = new Set<string>();
+  for await (const wf of stack.client.workflow.list()) workflowIds.add(wf.workflowId);
+  expect(workflowIds).toContain(appWorkflowId('wechat', basic.appid));
+  expect(workflowIds.size).toBeGreaterThanOrEqual(4);
+  const decodedValues: string[] = [];
+  const appWorkflows = new Set([appWorkflowId('wechat', basic.appid), appWorkflowId('wechat', stable.appid)]);
+  for (const workflowId of workflowIds) {
+    const histories = await rawHistories(workflowId);
+    // Several runs for the own apps: the state handed over at continue-as-new is covered too.
+    if (appWorkflows.has(workflowId)) expect(histories.length).toBeGreaterThanOrEqual(2);
+    for (const history of histories) {
+      expect(history.events.length).toBeGreaterThan(1);
+      expect(history.bytes.includes('binary/encrypted')).toBe(true);
+      const found = secrets.filter((value) => leaks({ bytes: history.bytes, text: history.json }, value));
+      expect(found).toEqual([]);
+    }
+    // Control: the tokens are in there, encrypted. Decoding with the stack's key brings them back.
+    const decoded = await testCodec.decode(encryptedPayloads(histories.flatMap((h) => h.events)));
+    const plain = decoded.map((payload) => Buffer.from(payload.data ?? new Uint8Array()).toString()).join('\n');
+    if (appWorkflows.has(workflowId)) expect(tokens.some((token) => plain.includes(token))).toBe(true);
+    decodedValues.push(plain);
+  }
+  // Control over all histories: tokens, tickets and refresh tokens are in there, encrypted.
+  const allDecoded = decodedValues.join('\n');
+  for (const kind of ['component', 'authorizer'] as const) {
+    const ofKind = minted().filter((record) => record.kind === kind);
+    expect(ofKind.some((record) => allDecoded.includes(record.value))).toBe(true);
+  }
+  expect(openPlatformValues().some((value) => value.startsWith('ticket@@@') && allDecoded.includes(value))).toBe(true);
+  // Worker-side logs were captured too, not only the gateway's.
+  expect(logLines.some((line) => line.includes('Activity completed'))).toBe(true);
+
+  // The logs: request logs from the gateway, SDK/workflow/activity logs from the worker.
+  const logs = logLines.join('');
+  expect(logs).toContain('"name":"gateway"');
+  expect(logs).toContain('"name":"push-gateway"');
+  expect(logs).toContain(basic.appid);
+  expect(logs.length).toBeGreaterThan(1000);
+  const inLogs = secrets.filter((value) => leaks({ text: logs }, value));
+  expect(inLogs).toEqual([]);
+});
+
+describe('codec key rotation across a real history', () => {
+  const keyA = randomBytes(32);
+  const keyB = randomBytes(32);
+  const ringA = createKeyRing('key-a', [['key-a', keyA]]);
+  // B is current; A is still held, so what was written under A stays readable.
+  const ringBA = createKeyRing('key-b', [
+    ['key-b', keyB],
+    ['key-a', keyA],
+  ]);
+
+  function clientWith(ring: KeyRing) {
+    return new Client({
+      connection: stack.dev.env.connection,
+      namespace: stack.dev.env.namespace,
+      dataConverter: createDataConverter(ring),
+    });
+  }
+
+  async function workerWith(ring: KeyRing, taskQueue: string, secrets: Record<string, string>) {
+    return Worker.create({
+      connection: stack.dev.env.nativeConnection,
+      namespace: stack.dev.env.namespace,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({
+        platforms: { wechat: { baseUrl: stack.sandbox.url } },
+        http: { timeoutMs: 2_000 },
+        env: secrets,
+      }),
+      dataConverter: createDataConverter(ring),
+    });
+  }
+
+  function keyIds(events: temporal.api.history.v1.IHistoryEvent[]): Set<string> {
+    const ids = new Set<string>();
+    const visit = (value: unknown) => {
+      if (!value || typeof value !== 'object') return;
+      const metadata = (value as Payload).metadata;
+      if (metadata && metadata[KEY_ID_METADATA_KEY]) ids.add(Buffer.from(metadata[KEY_ID_METADATA_KEY]).toString());
+      for (const item of Object.values(value)) if (!(item instanceof Uint8Array)) visit(item);
+    };
+    visit(events);
+    return ids;
+  }
+
+  it('reads a workflow written under key A with a worker and client whose current key is B', async () => {
+    const taskQueue = `rotation-${randomUUID()}`;
+    const secrets: Record<string, string> = {};
+    const created = await stack.sandbox.control.createWechatApp();
+    secrets.ROTATION_SECRET = created.secret;
+    const ref: AppRef = { kind: 'app', platform: 'wechat', appid: created.appid };
+    const workflowId = appWorkflowId('wechat', created.appid);
+    const probeId = `rotation-probe-${randomUUID()}`;
+
+    // Written under A: the app workflow with its first tokens, and a completed workflow's result.
+    const clientA = clientWith(ringA);
+    const workerA = await workerWith(ringA, taskQueue, secrets);
+    const underA = await workerA.runUntil(async () => {
+      await registerApp(clientA, taskQueue, {
+        platform: 'wechat',
+        appid: created.appid,
+        mode: 'basic',
+        secret: { env: 'ROTATION_SECRET' },
+      });
+      await clientA.workflow.execute(stackProbeWorkflow, { taskQueue, workflowId: probeId, args: [1] });
+      return eventually(async () => {
+        const view = await clientA.workflow.getHandle(workflowId).query(tokenQuery);
+        return view.version >= 2 ? view : undefined;
+      });
+    });
+    expect(keyIds((await rawHistories(workflowId)).flatMap((h) => h.events))).toEqual(new Set(['key-a']));
+
+    // Key B becomes current; the new worker replays A's history and the new client reads it.
+    const clientB = clientWith(ringBA);
+    const workerB = await workerWith(ringBA, taskQueue, secrets);
+    await workerB.runUntil(async () => {
+      const handle = clientB.workflow.getHandle(workflowId);
+      const view = await handle.query(tokenQuery);
+      expect(view.version).toBeGreaterThanOrEqual(underA.version);
+      const description = await handle.query(describeQuery);
+      expect(description.version).toBeGreaterThanOrEqual(underA.version);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      expect(await clientB.workflow.getHandle(probeId).result()).toBe(0);
+      // New payloads are written under B.
+      const fresh = await new TokenClient(clientB).reportInvalid(ref, view.accessToken!);
+      expect(fresh.version).toBeGreaterThan(view.version);
+    });
+
+    // The raw history now holds both keys' payloads; the ring holding both decodes every one.
+    const events = (await rawHistories(workflowId)).flatMap((h) => h.events);
+    expect(keyIds(events)).toEqual(new Set(['key-a', 'key-b']));
+    const payloads = encryptedPayloads(events);
+    expect(payloads.length).toBeGreaterThan(4);
+    const decoded = await new AesGcmCodec(ringBA).decode(payloads);
+    expect(decoded.every((payload) => payload.metadata?.encoding !== undefined)).toBe(true);
+    // Dropping A too early would strand that history: a ring with only B cannot read it.
+    const ringB = createKeyRing('key-b', [['key-b', keyB]]);
+    await expect(new AesGcmCodec(ringB).decode(payloads)).rejects.toThrow(CodecError);
+  });
+});
