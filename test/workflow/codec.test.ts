@@ -88,7 +88,8 @@ describe('payload encryption on the dev server', () => {
     const described = await codecClient.workflow.getHandle(workflowId).describe();
     expect(described.memo).toEqual({ secret });
     // A client without the codec sees only ciphertext.
-    await expect(dev.env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(
+    const plainClient = new Client({ connection: dev.env.connection, namespace: dev.env.namespace });
+    await expect(plainClient.workflow.getHandle(workflowId).describe()).rejects.toThrow(
       /Unknown encoding: binary\/encrypted/,
     );
   });
