@@ -24,12 +24,38 @@ export function redact(value: unknown, depth = 0): unknown {
   );
 }
 
+/**
+ * HTTP requests are logged by method and path only: query strings carry authorization codes
+ * (`?auth_code=`), signatures and, on platform APIs, secrets.
+ */
+function requestSummary(value: unknown): unknown {
+  const req = value as { method?: unknown; url?: unknown; id?: unknown } | undefined;
+  if (!req || typeof req.url !== 'string') return value;
+  return { id: req.id, method: req.method, path: req.url.split('?')[0] };
+}
+
+function responseSummary(value: unknown): unknown {
+  const res = value as { statusCode?: unknown } | undefined;
+  return res && typeof res.statusCode === 'number' ? { statusCode: res.statusCode } : value;
+}
+
 export function createLogger(options: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       name: options.name ?? 'token-central',
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-      formatters: { log: (object) => redact(object) as Record<string, unknown> },
+      // Summarise requests before redaction, which would otherwise see (and empty) the raw objects.
+      formatters: {
+        log: (object) => {
+          const { req, res, ...rest } = object;
+          const summarised = {
+            ...rest,
+            ...(req !== undefined ? { req: requestSummary(req) } : {}),
+            ...(res !== undefined ? { res: responseSummary(res) } : {}),
+          };
+          return redact(summarised) as Record<string, unknown>;
+        },
+      },
     },
     options.destination,
   );

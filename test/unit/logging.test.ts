@@ -30,4 +30,25 @@ describe('redacting logger', () => {
     expect(lines.join('')).toContain('7200');
     expect(lines.join('')).not.toContain('VERY-SECRET-TOKEN');
   });
+
+  it('logs a request by method and path, never its query string', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ destination, level: 'info' });
+    logger.info(
+      { req: { id: 'req-1', method: 'GET', url: '/v1/authorize/wechat/wx1/callback?auth_code=CODE-123' } },
+      'in',
+    );
+    logger.info({ res: { statusCode: 302, headers: { location: 'x' } } }, 'out');
+    const output = lines.join('');
+    expect(output).toContain('/v1/authorize/wechat/wx1/callback');
+    expect(output).toContain('"method":"GET"');
+    expect(output).toContain('302');
+    expect(output).not.toContain('CODE-123');
+  });
 });
