@@ -9,11 +9,11 @@ import type { HttpOptions } from '../platforms/http';
 import { fetchAppAccessToken, type AppTokenMode } from '../platforms/wechat/app-token';
 import type { SecretRef } from '../worker/config';
 import type { ObtainedToken } from '../workflows/credential-state';
-import { createComponentActivities } from './component';
 import { resolveSecret, SecretUnavailable } from './secret-store';
+import { createTpActivities } from './tp';
 
 export interface ActivityDeps {
-  platforms: { wechat: { baseUrl: string } };
+  platforms: { wechat: { baseUrl: string }; douyin?: { baseUrl: string }; baidu?: { baseUrl: string } };
   http: HttpOptions;
   env?: NodeJS.ProcessEnv;
   /** Third-party platform activities read component tokens and hand over grants through this client. */
@@ -38,9 +38,13 @@ async function classified<T>(work: () => Promise<T>): Promise<T> {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createComponentActivities(
+    ...createTpActivities(
       {
-        baseUrl: deps.platforms.wechat.baseUrl,
+        baseUrls: {
+          wechat: deps.platforms.wechat.baseUrl,
+          douyin: deps.platforms.douyin?.baseUrl ?? 'https://open.douyin.com',
+          baidu: deps.platforms.baidu?.baseUrl ?? 'https://openapi.baidu.com',
+        },
         http: deps.http,
         env: deps.env,
         client: deps.client,

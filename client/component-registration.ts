@@ -1,5 +1,5 @@
 /**
- * Starting and feeding the WeChat Open Platform workflows, all idempotent: component workflows by
+ * Starting and feeding the third-party platform workflows (WeChat, Douyin, Baidu), all idempotent: component workflows by
  * signal-with-start (configuration or a ticket push), authorization codes through one workflow per
  * code (so a code delivered by redirect and by event is exchanged once), authorizer workflows by
  * signal-with-start with the exchanged grant.
@@ -7,13 +7,12 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { WechatComponentConfig } from '../worker/config';
+import type { ComponentConfig } from '../worker/config';
 import { authCodeWorkflow, type AuthCodeInput } from '../workflows/auth-code';
 import { authorizerTokenWorkflow, type AuthorizerTokenInput } from '../workflows/authorizer-token';
 import {
   componentTokenWorkflow,
   DEFAULT_STALE_TICKET_AFTER_MS,
-  DEFAULT_TICKET_VALIDITY_MS,
   type ComponentTokenInput,
 } from '../workflows/component-token';
 import { authorizerWorkflowId, componentWorkflowId } from '../workflows/credential-ids';
@@ -27,16 +26,17 @@ import {
   type TicketPush,
 } from '../workflows/messages';
 import { TokenAppId, TokenComponentAppId, TokenKind, TokenPlatform, TokenStatus } from '../workflows/search-attributes';
+import { tpDescriptor, type TpPlatform } from '../workflows/tp-platforms';
 
-export function componentSettings(component: WechatComponentConfig): ComponentSettings {
+export function componentSettings(component: ComponentConfig): ComponentSettings {
   return {
     secretRef: component.secret,
-    ticketValidityMs: component.ticketValidityMs ?? DEFAULT_TICKET_VALIDITY_MS,
+    ticketValidityMs: component.ticketValidityMs ?? tpDescriptor(component.platform).ticketValidityMs,
     staleTicketAfterMs: component.staleTicketAfterMs ?? DEFAULT_STALE_TICKET_AFTER_MS,
   };
 }
 
-function componentStart(taskQueue: string, component: WechatComponentConfig) {
+function componentStart(taskQueue: string, component: ComponentConfig) {
   const input: ComponentTokenInput = {
     platform: component.platform,
     componentAppid: component.componentAppid,
@@ -56,7 +56,7 @@ function componentStart(taskQueue: string, component: WechatComponentConfig) {
     staticSummary: `${component.platform} component ${component.componentAppid} component_access_token`,
     staticDetails: [
       `component_access_token of third-party platform \`${component.componentAppid}\`.`,
-      'Refreshed with the last pushed component_verify_ticket; the secret is resolved by activities.',
+      `Refreshed with the last pushed ${tpDescriptor(component.platform).ticketName}; the secret is resolved by activities.`,
     ].join('\n\n'),
   };
 }
@@ -65,7 +65,7 @@ function componentStart(taskQueue: string, component: WechatComponentConfig) {
 export async function registerComponent(
   client: Client,
   taskQueue: string,
-  component: WechatComponentConfig,
+  component: ComponentConfig,
 ): Promise<string> {
   const start = componentStart(taskQueue, component);
   await client.workflow.signalWithStart(componentTokenWorkflow, {
@@ -80,7 +80,7 @@ export async function registerComponent(
 export async function deliverTicket(
   client: Client,
   taskQueue: string,
-  component: WechatComponentConfig,
+  component: ComponentConfig,
   push: TicketPush,
 ): Promise<void> {
   await client.workflow.signalWithStart(componentTokenWorkflow, {
@@ -91,9 +91,9 @@ export async function deliverTicket(
 }
 
 /** Workflow ID of an authorization code: a hash, so the code itself never shows in IDs or the UI. */
-export function authCodeWorkflowId(componentAppid: string, code: string): string {
+export function authCodeWorkflowId(componentAppid: string, code: string, platform: TpPlatform = 'wechat'): string {
   const digest = createHash('sha256').update(code).digest('hex').slice(0, 32);
-  return `authcode/wechat/${componentAppid}/${digest}`;
+  return `authcode/${platform}/${componentAppid}/${digest}`;
 }
 
 /**
@@ -105,14 +105,14 @@ export async function submitAuthCode(
   taskQueue: string,
   input: AuthCodeInput,
 ): Promise<{ workflowId: string; duplicate: boolean }> {
-  const workflowId = authCodeWorkflowId(input.componentAppid, input.code);
+  const workflowId = authCodeWorkflowId(input.componentAppid, input.code, input.platform);
   try {
     await client.workflow.start(authCodeWorkflow, {
       workflowId,
       taskQueue,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `authorization code for ${input.componentAppid} (${input.source})`,
+      staticSummary: `${input.platform ?? 'wechat'} authorization code for ${input.componentAppid} (${input.source})`,
     });
     return { workflowId, duplicate: false };
   } catch (err) {
@@ -128,9 +128,10 @@ export async function deliverGrant(
   componentAppid: string,
   authorizerAppid: string,
   grant: AuthorizerGrant,
+  platform: TpPlatform = 'wechat',
 ): Promise<string> {
-  const workflowId = authorizerWorkflowId('wechat', componentAppid, authorizerAppid);
-  const input: AuthorizerTokenInput = { platform: 'wechat', componentAppid, authorizerAppid };
+  const workflowId = authorizerWorkflowId(platform, componentAppid, authorizerAppid);
+  const input: AuthorizerTokenInput = { platform, componentAppid, authorizerAppid };
   await client.workflow.signalWithStart(authorizerTokenWorkflow, {
     workflowId,
     taskQueue,
@@ -138,13 +139,13 @@ export async function deliverGrant(
     signal: authorizeSignal,
     signalArgs: [grant],
     typedSearchAttributes: [
-      { key: TokenPlatform, value: 'wechat' },
+      { key: TokenPlatform, value: platform },
       { key: TokenKind, value: 'authorizer' },
       { key: TokenAppId, value: authorizerAppid },
       { key: TokenComponentAppId, value: componentAppid },
       { key: TokenStatus, value: 'pending' },
     ],
-    staticSummary: `wechat authorizer ${authorizerAppid} of component ${componentAppid}`,
+    staticSummary: `${platform} authorizer ${authorizerAppid} of component ${componentAppid}`,
     staticDetails: `authorizer_access_token of \`${authorizerAppid}\`, authorized to third-party platform \`${componentAppid}\`.`,
   });
   return workflowId;
@@ -156,10 +157,11 @@ export async function revokeAuthorizer(
   componentAppid: string,
   authorizerAppid: string,
   at: number,
+  platform: TpPlatform = 'wechat',
 ): Promise<boolean> {
   try {
     await client.workflow
-      .getHandle(authorizerWorkflowId('wechat', componentAppid, authorizerAppid))
+      .getHandle(authorizerWorkflowId(platform, componentAppid, authorizerAppid))
       .signal(revokeSignal, {
         at,
       });

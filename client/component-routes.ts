@@ -1,5 +1,5 @@
 /**
- * Reads and passive refresh of WeChat Open Platform tokens, the same shapes as app tokens:
+ * Reads and passive refresh of third-party platform tokens (WeChat, Douyin, Baidu), the same shapes as app tokens:
  * component tokens at `/v1/tokens/component/{platform}/{componentAppid}`, authorizer tokens at
  * `/v1/tokens/authorizer/{platform}/{componentAppid}/{authorizerAppid}`, their lifecycles under
  * `/v1/components/…`.
@@ -11,7 +11,7 @@ import { tokenBody } from './gateway';
 import type { TokenClient } from './token-client';
 
 const appid = z.string().regex(/^[A-Za-z0-9_-]{4,64}$/);
-const componentParams = z.object({ platform: z.literal('wechat'), componentAppid: appid });
+const componentParams = z.object({ platform: z.enum(['wechat', 'douyin', 'baidu']), componentAppid: appid });
 const authorizerParams = componentParams.extend({ authorizerAppid: appid });
 const invalidateBody = z.object({ access_token: z.string().min(1).max(2048) }).strict();
 

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import { z, ZodError } from 'zod';
-import { wechatAppSchema, type WechatComponentConfig } from '../worker/config';
+import { wechatAppSchema, type ComponentConfig } from '../worker/config';
 import type { CredentialRef } from '../workflows/credential-ids';
 import type { CredentialStatus } from '../workflows/messages';
 import {
@@ -21,6 +21,8 @@ import { authPlugin, type AuthOptions } from './auth';
 import { frameworkErrors } from './http-hardening';
 import { componentRoutesPlugin } from './component-routes';
 import { registerApp } from './registration';
+import { tpAuthorizationPlugin } from './tp-authorization';
+import { tpPushPlugin } from './tp-push';
 import { wechatAuthorizationPlugin, type WechatAuthorizationOptions } from './wechat-authorization';
 import { wechatPushPlugin, type WechatPushOptions } from './wechat-push';
 import { CredentialNotFoundError, TokenUnavailableError, type IssuedToken, type TokenClient } from './token-client';
@@ -42,12 +44,15 @@ export interface GatewayOptions {
   bodyLimit?: number;
   /** API keys and rate limit (client/auth.ts); open when no keys are given. */
   auth?: AuthOptions;
-  /** WeChat third-party platforms served (pushes, authorization); read on every request. */
-  components?: readonly WechatComponentConfig[];
+  /** Third-party platforms served (WeChat, Douyin, Baidu: pushes, authorization); read on every request. */
+  components?: readonly ComponentConfig[];
   /** Environment the push receiver resolves component secrets from (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** WeChat API base URL for pre-auth codes (default the real host). */
   wechatBaseUrl?: string;
+  /** Douyin and Baidu API base URLs for pre-auth codes (default the real hosts). */
+  douyinBaseUrl?: string;
+  baiduBaseUrl?: string;
   push?: Pick<WechatPushOptions, 'maxBodyBytes' | 'maxSkewSeconds' | 'nowSeconds'>;
   authorization?: Pick<WechatAuthorizationOptions, 'pageBaseUrl' | 'publicUrl' | 'callbackWaitMs' | 'http'>;
 }
@@ -72,7 +77,7 @@ const noQuery = z.object({}).strict();
 const listQuery = z
   .object({
     status: z.enum(statuses).optional(),
-    platform: z.literal('wechat').optional(),
+    platform: z.enum(['wechat', 'douyin', 'baidu']).optional(),
     /** Lists the authorizers of this component (revoked ones included) instead of own apps. */
     component: z
       .string()
@@ -217,6 +222,30 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     components,
     apiBaseUrl: options.wechatBaseUrl ?? 'https://api.weixin.qq.com',
     ...options.authorization,
+  });
+  void app.register(tpPushPlugin, {
+    client,
+    taskQueue: options.taskQueue,
+    components,
+    env: options.env,
+    ...options.push,
+  });
+  void app.register(tpAuthorizationPlugin, {
+    client,
+    tokens,
+    taskQueue: options.taskQueue,
+    components,
+    apiBaseUrls: {
+      douyin: options.douyinBaseUrl ?? 'https://open.douyin.com',
+      baidu: options.baiduBaseUrl ?? 'https://openapi.baidu.com',
+    },
+    pageBaseUrls: {
+      douyin: options.authorization?.pageBaseUrl,
+      baidu: options.authorization?.pageBaseUrl,
+    },
+    publicUrl: options.authorization?.publicUrl,
+    http: options.authorization?.http,
+    callbackWaitMs: options.authorization?.callbackWaitMs,
   });
 
   return app;

@@ -6,12 +6,12 @@
  * once-per-code exchange as the `authorized` event.
  */
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { PlatformError } from '../platforms/errors';
 import type { HttpOptions } from '../platforms/http';
 import { authorizationPageUrl, createPreAuthCode } from '../platforms/wechat/component';
-import type { WechatComponentConfig } from '../worker/config';
+import type { ComponentConfig } from '../worker/config';
 import type { AuthCodeResult } from '../workflows/auth-code';
 import type { ComponentRef } from '../workflows/credential-ids';
 import { submitAuthCode } from './component-registration';
@@ -22,7 +22,7 @@ export interface WechatAuthorizationOptions {
   client: Client;
   tokens: TokenClient;
   taskQueue: string;
-  components: () => readonly WechatComponentConfig[];
+  components: () => readonly ComponentConfig[];
   /** WeChat API base URL (the sandbox in tests and the demo). */
   apiBaseUrl: string;
   /** Where the authorization pages live. Default https://mp.weixin.qq.com. */
@@ -53,7 +53,7 @@ const callbackQuery = z.object({ auth_code: z.string().min(1).max(512), expires_
 export async function wechatAuthorizationPlugin(app: FastifyInstance, options: WechatAuthorizationOptions) {
   const http = options.http ?? { timeoutMs: 10_000 };
   const find = (componentAppid: string) => {
-    const component = options.components().find((c) => c.componentAppid === componentAppid);
+    const component = options.components().find((c) => c.platform === 'wechat' && c.componentAppid === componentAppid);
     if (!component) throw new HttpError(404, 'not_found', `no component ${componentAppid}`);
     return component;
   };
@@ -113,31 +113,38 @@ export async function wechatAuthorizationPlugin(app: FastifyInstance, options: W
         code,
         source: 'redirect',
       });
-      const waitMs = options.callbackWaitMs ?? 10_000;
-      let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([
-        options.client.workflow
-          .getHandle(workflowId)
-          .result()
-          .then((result: AuthCodeResult) => ({ result }))
-          .catch((err: unknown) => ({ failed: describeFailure(err) })),
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), waitMs);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      if (outcome && 'result' in outcome) {
-        return {
-          status: 'authorized',
-          authorizer_appid: outcome.result.authorizerAppid,
-          permissions: outcome.result.funcInfo,
-        };
-      }
-      if (outcome && 'failed' in outcome) {
-        throw new HttpError(502, 'exchange_failed', `the authorization code could not be exchanged: ${outcome.failed}`);
-      }
-      return reply.status(202).send({ status: 'processing' });
+      return answerCallback(options.client, workflowId, options.callbackWaitMs ?? 10_000, reply);
     },
   );
+}
+
+/**
+ * The callback's answer, shared by every platform: the exchange's outcome if it ends within
+ * `waitMs` (authorized, or 502 with the platform's code), else 202 `processing`.
+ */
+export async function answerCallback(client: Client, workflowId: string, waitMs: number, reply: FastifyReply) {
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    client.workflow
+      .getHandle(workflowId)
+      .result()
+      .then((result: AuthCodeResult) => ({ result }))
+      .catch((err: unknown) => ({ failed: describeFailure(err) })),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (outcome && 'result' in outcome) {
+    return reply.send({
+      status: 'authorized',
+      authorizer_appid: outcome.result.authorizerAppid,
+      permissions: outcome.result.funcInfo,
+    });
+  }
+  if (outcome && 'failed' in outcome) {
+    throw new HttpError(502, 'exchange_failed', `the authorization code could not be exchanged: ${outcome.failed}`);
+  }
+  return reply.status(202).send({ status: 'processing' });
 }
 
 /** The innermost failure message (platform code and text; never a code or token). */

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { resolveSecret } from '../activities/secret-store';
 import { PushCryptoError } from '../platforms/common/biz-msg-crypt';
 import { openWechatPush, type WechatPushMessage, type WechatPushQuery } from '../platforms/wechat/push-crypto';
-import type { WechatComponentConfig } from '../worker/config';
+import type { ComponentConfig, WechatComponentConfig } from '../worker/config';
 import { deliverTicket, revokeAuthorizer, submitAuthCode } from './component-registration';
 import { HttpError } from './gateway';
 
@@ -18,7 +18,7 @@ export interface WechatPushOptions {
   client: Client;
   taskQueue: string;
   /** Looked up per push, so components added at run time are served. */
-  components: () => readonly WechatComponentConfig[];
+  components: () => readonly ComponentConfig[];
   env?: NodeJS.ProcessEnv;
   /** Pushes are a few hundred bytes. Default 64 KiB. */
   maxBodyBytes?: number;
@@ -48,6 +48,29 @@ export class ReplayGuard {
   private sweep(now: number): void {
     for (const [key, until] of this.seen) if (until <= now) this.seen.delete(key);
   }
+}
+
+/**
+ * The hand-off every push receiver ends with: a signature seen in the window is a replay (409,
+ * nothing signalled); otherwise `dispatch` must resolve (Temporal durably holds the signal or
+ * start) before `success` is answered; a failed hand-off forgets the signature so the platform's
+ * retry is accepted.
+ */
+export async function handOffOnce(
+  replays: ReplayGuard,
+  replay: { key: string; windowEndMs: number; nowMs: number },
+  dispatch: () => Promise<void>,
+): Promise<'success'> {
+  if (!replays.claim(replay.key, replay.windowEndMs, replay.nowMs)) {
+    throw new HttpError(409, 'push_replayed', 'this push was already received');
+  }
+  try {
+    await dispatch();
+  } catch (err) {
+    replays.release(replay.key);
+    throw err;
+  }
+  return 'success';
 }
 
 const PUSH_CONTENT_TYPES = ['text/xml', 'application/xml', 'text/plain', 'application/octet-stream'];
@@ -92,7 +115,9 @@ export async function wechatPushPlugin(app: FastifyInstance, options: WechatPush
     { config: { scope: 'public' }, bodyLimit: maxBodyBytes },
     async (request, reply) => {
       const { componentAppid } = request.params;
-      const component = options.components().find((c) => c.componentAppid === componentAppid);
+      const component = options
+        .components()
+        .find((c): c is WechatComponentConfig => c.platform === 'wechat' && c.componentAppid === componentAppid);
       if (!component) throw new HttpError(404, 'not_found', `no component ${componentAppid}`);
       if (typeof request.body !== 'string' || request.body.length === 0) {
         throw new HttpError(400, 'push_bad_envelope', 'push body must be XML');
@@ -120,19 +145,16 @@ export async function wechatPushPlugin(app: FastifyInstance, options: WechatPush
       if (message.AppId !== componentAppid) {
         throw new HttpError(400, 'push_wrong_appid', 'push is for another component');
       }
-      const replayKey = `${componentAppid}:${request.query.msg_signature}`;
-      const windowEnd = (Number(request.query.timestamp) + maxSkewSeconds + 1) * 1000;
-      if (!replays.claim(replayKey, windowEnd, now * 1000)) {
-        throw new HttpError(409, 'push_replayed', 'this push was already received');
-      }
-      try {
-        await dispatch(component, message);
-      } catch (err) {
-        // Not acknowledged: the platform retries, and the retry must not look like a replay.
-        replays.release(replayKey);
-        throw err;
-      }
-      return reply.type('text/plain; charset=utf-8').send('success');
+      const answer = await handOffOnce(
+        replays,
+        {
+          key: `${componentAppid}:${request.query.msg_signature}`,
+          windowEndMs: (Number(request.query.timestamp) + maxSkewSeconds + 1) * 1000,
+          nowMs: now * 1000,
+        },
+        () => dispatch(component, message),
+      );
+      return reply.type('text/plain; charset=utf-8').send(answer);
     },
   );
 }

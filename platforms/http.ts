@@ -18,7 +18,13 @@ export interface JsonResponse {
 export async function requestJson(
   platform: string,
   url: URL,
-  init: { method: 'GET' | 'POST'; json?: unknown; headers?: Record<string, string> },
+  init: {
+    method: 'GET' | 'POST';
+    json?: unknown;
+    headers?: Record<string, string>;
+    /** Return a 5xx whose body is JSON (the adapter recognises a definite "busy" answer in it). */
+    jsonServerErrors?: boolean;
+  },
   options: HttpOptions,
 ): Promise<JsonResponse> {
   let status: number;
@@ -54,11 +60,11 @@ export async function requestJson(
       message: `HTTP ${status}, not JSON`,
     });
   }
-  if (status >= 500) throw httpError(platform, status);
+  if (status >= 500 && !init.jsonServerErrors) throw httpError(platform, status);
   return { status, body };
 }
 
-function httpError(platform: string, status: number) {
+export function httpError(platform: string, status: number) {
   return new PlatformError({
     platform,
     category: 'retry_later',

@@ -88,6 +88,8 @@ async function main(stack: Stop[]) {
     stack.push({ name: 'sandbox', stop: () => started.sandbox.close() });
     Object.assign(process.env, demo.secrets);
     config.platforms.wechat.baseUrl = demo.sandbox.url;
+    config.platforms.douyin.baseUrl = demo.sandbox.url;
+    config.platforms.baidu.baseUrl = demo.sandbox.url;
     apps = demo.apps;
     if (components.length === 0) components = demo.components;
     log.info(`No apps configured: demo platform sandbox on ${demo.sandbox.url} (time ×${config.sandbox.timeScale})`);
@@ -122,6 +124,8 @@ async function main(stack: Stop[]) {
     auth: { apiKeys: config.gateway.apiKeys, rateLimit: config.gateway.rateLimit },
     components,
     wechatBaseUrl: config.platforms.wechat.baseUrl,
+    douyinBaseUrl: config.platforms.douyin.baseUrl,
+    baiduBaseUrl: config.platforms.baidu.baseUrl,
     ...(demo ? { authorization: { pageBaseUrl: demo.sandbox.url } } : {}),
   });
   await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
@@ -137,9 +141,10 @@ async function main(stack: Stop[]) {
         : `Temporal:         ${connectionOptions.address}`,
       `Gateway:          ${gatewayUrl}   (try: curl ${gatewayUrl}/v1/tokens/app/wechat/${apps[0]?.appid ?? '<appid>'})`,
       ...(components.length > 0
-        ? [
-            `Third-party:      curl ${gatewayUrl}/v1/apps?component=${components[0]!.componentAppid}   (authorize: ${gatewayUrl}/v1/authorize/wechat/${components[0]!.componentAppid})`,
-          ]
+        ? components.map(
+            (c) =>
+              `Third-party:      curl ${gatewayUrl}/v1/apps?component=${c.componentAppid}   (${c.platform}; authorize: ${gatewayUrl}/v1/authorize/${c.platform}/${c.componentAppid})`,
+          )
         : []),
       `Codec server:     ${codec.url}`,
       'Press Ctrl-C to stop.',

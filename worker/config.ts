@@ -50,6 +50,27 @@ export const wechatComponentSchema = z
   .strict();
 export type WechatComponentConfig = z.infer<typeof wechatComponentSchema>;
 
+/** A Douyin third-party mini-program app (tpapp): same references, JSON pushes. */
+export const douyinComponentSchema = wechatComponentSchema.extend({ platform: z.literal('douyin') }).strict();
+export type DouyinComponentConfig = z.infer<typeof douyinComponentSchema>;
+
+/**
+ * A Baidu smart-program TP: `componentAppid` is the TP key (client_id, also the push trailer); the TP
+ * token needs only client_id + ticket, so `secret` is optional. Ticket validity is undocumented:
+ * 3 h by default (strict), configurable.
+ */
+export const baiduComponentSchema = wechatComponentSchema
+  .extend({ platform: z.literal('baidu'), secret: secretRefSchema.optional() })
+  .strict();
+export type BaiduComponentConfig = z.infer<typeof baiduComponentSchema>;
+
+export const componentSchema = z.discriminatedUnion('platform', [
+  wechatComponentSchema,
+  douyinComponentSchema,
+  baiduComponentSchema,
+]);
+export type ComponentConfig = z.infer<typeof componentSchema>;
+
 export const API_KEY_SCOPES = ['read', 'invalidate', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -133,7 +154,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     apps: z.array(wechatAppSchema).default([]),
-    components: z.array(wechatComponentSchema).default([]),
+    components: z.array(componentSchema).default([]),
   })
   .strict();
 

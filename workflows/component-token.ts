@@ -1,8 +1,9 @@
 /**
- * componentTokenWorkflow: one per WeChat third-party platform, ID `component/wechat/{componentAppid}`.
- * Keeps the last good component_verify_ticket for its validity, obtains and refreshes the
- * component_access_token ahead of expiry with it, shows a silent push channel as a stale ticket and
- * asks the platform to restart pushes. Started by configuration or by the first ticket push.
+ * componentTokenWorkflow: one per third-party platform (WeChat component, Douyin tpapp, Baidu TP),
+ * ID `component/{platform}/{componentAppid}`. Keeps the last good pushed ticket for its validity,
+ * obtains and refreshes the component (TP) token ahead of expiry with it, shows a silent push
+ * channel as a stale ticket and, where the platform can (WeChat), asks it to restart pushes.
+ * Platform differences are data (tp-platforms.ts). Started by configuration or the first ticket push.
  */
 import { continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -16,7 +17,7 @@ import {
   type TicketInfo,
   type TicketState,
 } from './messages';
-import { MINTING_POLICY } from './refresh-schedule';
+import { tpDescriptor, type TpPlatform } from './tp-platforms';
 
 export interface HeldTicket {
   value: string;
@@ -25,7 +26,7 @@ export interface HeldTicket {
 }
 
 export interface ComponentTokenInput {
-  platform: 'wechat';
+  platform: TpPlatform;
   componentAppid: string;
   settings: ComponentSettings;
   /** Carried over continue-as-new. */
@@ -40,7 +41,7 @@ export const DEFAULT_TICKET_VALIDITY_MS = 12 * 60 * 60 * 1000;
 /** Three missed pushes (every 10 min): the push service probably stopped. */
 export const DEFAULT_STALE_TICKET_AFTER_MS = 30 * 60 * 1000;
 
-const { fetchWechatComponentToken, startWechatPushTicket } = proxyActivities<Activities>({
+const { fetchComponentToken, startWechatPushTicket } = proxyActivities<Activities>({
   startToCloseTimeout: '20s',
   retry: { maximumAttempts: 1 },
 });
@@ -62,6 +63,7 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
   let counters = input.ticketInfo ?? { startPushCalls: 0 };
   /** Next time a stale channel is nudged with api_start_push_ticket. */
   let nextStartPushAt: number | undefined;
+  const descriptor = tpDescriptor(input.platform);
 
   const info = (): TicketInfo => {
     const now = Date.now();
@@ -74,12 +76,14 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
   };
   const entity = new CredentialEntity(input.state ?? initialState(), {
     id: componentWorkflowId(input.platform, input.componentAppid),
-    policy: () => MINTING_POLICY,
+    policy: () => descriptor.componentPolicy,
     settings: () => {
       const t = info();
+      const ref = settings.secretRef;
       return {
-        secret: 'env' in settings.secretRef ? `env:${settings.secretRef.env}` : `file:${settings.secretRef.file}`,
+        secret: !ref ? '—' : 'env' in ref ? `env:${ref.env}` : `file:${ref.file}`,
         ticket: t.state,
+        'ticket kind': descriptor.ticketName,
         'ticket received': t.receivedAt === undefined ? '—' : new Date(t.receivedAt).toISOString(),
         'start-push calls': t.startPushCalls,
       };
@@ -99,21 +103,31 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
 
   const obtain = async (): Promise<Attempt> => {
     if (!ticket) throw new Error('no ticket');
-    const obtained = await fetchWechatComponentToken.executeWithOptions(
+    const obtained = await fetchComponentToken.executeWithOptions(
       {
         startToCloseTimeout: '20s',
         retry: { maximumAttempts: 1 },
-        summary: `component_access_token for ${input.componentAppid}`,
+        summary: `${input.platform} component token for ${input.componentAppid}`,
       },
-      [{ componentAppid: input.componentAppid, secretRef: settings.secretRef, ticket: ticket.value }],
+      [
+        {
+          platform: input.platform,
+          componentAppid: input.componentAppid,
+          secretRef: settings.secretRef,
+          ticket: ticket.value,
+        },
+      ],
     );
     return { obtained };
   };
 
   const silenceStart = () => ticket?.receivedAt ?? waitingSince;
-  const staleAt = () => nextStartPushAt ?? silenceStart() + settings.staleTicketAfterMs;
+  // Platforms without a restart API only show the stale ticket (describe computes it when asked).
+  const staleAt = () =>
+    descriptor.canRestartPushes ? (nextStartPushAt ?? silenceStart() + settings.staleTicketAfterMs) : Infinity;
 
   const nudgePushes = async () => {
+    if (!settings.secretRef) return;
     let outcome: string;
     try {
       const result = await startWechatPushTicket.executeWithOptions(

@@ -197,7 +197,8 @@ export class CredentialEntity {
     this.showDetails();
   }
 
-  private showDetails(): void {
+  /** Refreshes the Web UI's current details (e.g. during a multi-step recovery). */
+  showDetails(): void {
     const d = this.describe();
     const time = (ms?: number) => (ms === undefined ? '—' : new Date(ms).toISOString());
     const lines = [
@@ -215,6 +216,23 @@ export class CredentialEntity {
     ];
     setCurrentDetails(lines.join('\n'));
   }
+}
+
+/**
+ * A failure with what matters for single-use tokens: whether the request may have been acted on
+ * (the adapter's `ambiguous`) or the activity attempt timed out (e.g. the worker died mid-call).
+ */
+export function failureFacts(
+  err: unknown,
+  now: number,
+): FailureSummary & { ambiguous: boolean; activityTimeout: boolean } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const summary = failureSummary(err, now);
+  const details =
+    cause instanceof ApplicationFailure && cause.type === 'PlatformError'
+      ? (cause.details?.[0] as PlatformFailureDetails | undefined)
+      : undefined;
+  return { ...summary, ambiguous: details?.ambiguous === true, activityTimeout: cause instanceof TimeoutFailure };
 }
 
 /** Turns an activity failure into the platform's classified error; anything else is transient. */

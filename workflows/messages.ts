@@ -77,8 +77,9 @@ export interface TicketInfo {
 
 /** Component settings; the secret is a reference resolved by activities, never a value. */
 export interface ComponentSettings {
-  secretRef: { env: string } | { file: string };
-  /** How long a pushed ticket stays usable (WeChat: 12 h). */
+  /** Absent for Baidu, whose TP token needs only client_id + ticket. */
+  secretRef?: { env: string } | { file: string };
+  /** How long a pushed ticket stays usable (WeChat: 12 h, Douyin 3 h, Baidu 3 h by default). */
   ticketValidityMs: number;
   /** Silence after which the ticket shows as stale and api_start_push_ticket is called. */
   staleTicketAfterMs: number;
@@ -102,6 +103,11 @@ export interface AuthorizerGrant {
   funcInfo: number[];
   /** authorized / updateauthorized event, redirect callback. */
   source: string;
+  /**
+   * Single-use platforms: the code's exchange had an ambiguous outcome (it may have been consumed),
+   * so there are no tokens; the authorizer recovers (retrieve a fresh code, exchange it) at once.
+   */
+  recover?: string;
 }
 export const authorizeSignal = defineSignal<[AuthorizerGrant]>('authorize');
 

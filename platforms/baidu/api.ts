@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { PlatformError } from '../errors';
-import { requestJson, type HttpOptions } from '../http';
+import { httpError, requestJson, type HttpOptions } from '../http';
 import { classifyBaiduErrno, classifyBaiduOAuthError } from './errors';
 
 export interface BaiduEndpoint {
@@ -118,12 +118,19 @@ const grantSchema = z.object({
 });
 
 async function oauthToken(endpoint: BaiduEndpoint, query: Record<string, string>, http: HttpOptions) {
-  const { body } = await requestJson(
+  const { status, body } = await requestJson(
     'baidu',
     withQuery('/rest/2.0/oauth/token', endpoint, query),
-    { method: 'GET' },
+    { method: 'GET', jsonServerErrors: true },
     http,
   );
+  if (status >= 500) {
+    // HTTP 503 `temporarily_unavailable` is a definite "busy, nothing done" answer: the single-use
+    // refresh token was not consumed. Any other 5xx may have been acted on.
+    const busy = oauthError.safeParse(body);
+    if (busy.success && busy.data.error === 'temporarily_unavailable') throwIfBaiduError(body);
+    throw httpError('baidu', status);
+  }
   throwIfBaiduError(body);
   const grant = grantSchema.safeParse(body);
   if (!grant.success) throw malformed('token answer without tokens');

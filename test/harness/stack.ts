@@ -9,7 +9,7 @@ import { createActivities } from '../../activities';
 import { registerApp } from '../../client/registration';
 import { TokenClient } from '../../client/token-client';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
-import type { WechatAppConfig, WechatComponentConfig } from '../../worker/config';
+import type { ComponentConfig, WechatAppConfig, WechatComponentConfig } from '../../worker/config';
 import { buildGateway } from '../../client/gateway';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { appWorkflowId, type AppRef } from '../../workflows/credential-ids';
@@ -34,6 +34,10 @@ export interface StackComponent {
   encodingAESKey: string;
 }
 
+export interface TpStackComponent extends Omit<StackComponent, 'config'> {
+  config: ComponentConfig;
+}
+
 export interface Stack {
   dev: DevEnvironment;
   client: Client;
@@ -56,6 +60,18 @@ export interface Stack {
   addWechatComponent(
     options?: Pick<WechatComponentConfig, 'ticketValidityMs' | 'staleTicketAfterMs'>,
   ): Promise<StackComponent>;
+  /**
+   * A Douyin tpapp or Baidu TP in the sandbox whose pushes go to the gateway, listed in the gateway's
+   * configuration (secrets by env reference). Ticket pushes are not started.
+   */
+  addTpComponent(
+    platform: 'douyin' | 'baidu',
+    options?: {
+      durations?: Record<string, number>;
+      rules?: Record<string, boolean>;
+      config?: Pick<ComponentConfig, 'ticketValidityMs' | 'staleTicketAfterMs'>;
+    },
+  ): Promise<TpStackComponent>;
   /** Stops the worker (Temporal keeps accepting signals); `startWorker` brings a fresh one back. */
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
@@ -74,7 +90,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: createActivities({
-        platforms: { wechat: { baseUrl: sandbox.url } },
+        platforms: {
+          wechat: { baseUrl: sandbox.url },
+          douyin: { baseUrl: sandbox.url },
+          baidu: { baseUrl: sandbox.url },
+        },
         http: { timeoutMs: options.httpTimeoutMs ?? 2_000 },
         env: secrets,
         client: dev.env.client,
@@ -85,7 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const worker = await createWorker();
   let running: Promise<void> | undefined = worker.run();
   let currentWorker = worker;
-  const components: WechatComponentConfig[] = [];
+  const components: ComponentConfig[] = [];
   let gateway: FastifyInstance | undefined;
   let gatewayUrl: string | undefined;
   let componentCount = 0;
@@ -102,6 +122,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       components,
       env: secrets,
       wechatBaseUrl: sandbox.url,
+      douyinBaseUrl: sandbox.url,
+      baiduBaseUrl: sandbox.url,
       push: { nowSeconds: options.pushNowSeconds },
       authorization: { pageBaseUrl: sandbox.url },
       logger: options.gatewayLogger,
@@ -151,6 +173,41 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       };
       components.push(config);
       return { componentAppid: view.componentAppid, config, token: view.token, encodingAESKey: view.encodingAESKey };
+    },
+    async addTpComponent(platform, tpOptions = {}) {
+      const url = await ensureGateway();
+      const n = ++componentCount;
+      const view =
+        platform === 'douyin'
+          ? await sandbox.control.createDouyinTpApp({ durations: tpOptions.durations, startTickets: false })
+          : await sandbox.control.createBaiduTpApp({
+              durations: tpOptions.durations,
+              rules: tpOptions.rules,
+              startTickets: false,
+            });
+      const componentAppid = 'componentAppid' in view ? view.componentAppid : view.clientId;
+      const callbackUrl = `${url}/v1/push/${platform}/${componentAppid}`;
+      if (platform === 'douyin') await sandbox.control.updateDouyinTpApp(componentAppid, { callbackUrl });
+      else await sandbox.control.updateBaiduTpApp(componentAppid, { callbackUrl });
+      const prefix = platform === 'douyin' ? 'DY' : 'BD';
+      secrets[`${prefix}_TOKEN_${n}`] = view.token;
+      secrets[`${prefix}_AES_${n}`] = view.encodingAESKey;
+      const refs = { token: { env: `${prefix}_TOKEN_${n}` }, encodingAESKey: { env: `${prefix}_AES_${n}` } };
+      let config: ComponentConfig;
+      if ('componentSecret' in view) {
+        secrets[`${prefix}_SECRET_${n}`] = view.componentSecret;
+        config = {
+          platform: 'douyin',
+          componentAppid,
+          secret: { env: `${prefix}_SECRET_${n}` },
+          ...refs,
+          ...tpOptions.config,
+        };
+      } else {
+        config = { platform: 'baidu', componentAppid, ...refs, ...tpOptions.config };
+      }
+      components.push(config);
+      return { componentAppid, config, token: view.token, encodingAESKey: view.encodingAESKey };
     },
     async stopWorker() {
       if (!running) return;

@@ -36,7 +36,8 @@ const runtimeLogger: Logger = {
 Runtime.install({ logger: runtimeLogger });
 
 /** Tests encrypt history like production does: every test client and worker gets this converter. */
-export const testDataConverter = createDataConverter(createKeyRing('test', [['test', randomBytes(32)]]));
+export const testCodecKey = randomBytes(32);
+export const testDataConverter = createDataConverter(createKeyRing('test', [['test', testCodecKey]]));
 
 export interface DevEnvironment {
   env: TestWorkflowEnvironment;
