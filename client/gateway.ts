@@ -21,6 +21,7 @@ import { authPlugin, type AuthOptions } from './auth';
 import { frameworkErrors } from './http-hardening';
 import { componentRoutesPlugin } from './component-routes';
 import { registerApp } from './registration';
+import { noQuery } from './request-schemas';
 import { tpAuthorizationPlugin } from './tp-authorization';
 import { tpPushPlugin } from './tp-push';
 import { wechatAuthorizationPlugin, type WechatAuthorizationOptions } from './wechat-authorization';
@@ -73,7 +74,6 @@ const appParams = z.object({
   appid: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
 });
 const invalidateBody = z.object({ access_token: z.string().min(1).max(2048) }).strict();
-const noQuery = z.object({}).strict();
 const listQuery = z
   .object({
     status: z.enum(statuses).optional(),

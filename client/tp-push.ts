@@ -16,6 +16,7 @@ import { openDouyinPush, type DouyinPushMessage } from '../platforms/douyin/push
 import type { BaiduComponentConfig, ComponentConfig, DouyinComponentConfig } from '../worker/config';
 import { deliverTicket, revokeAuthorizer, submitAuthCode } from './component-registration';
 import { HttpError } from './gateway';
+import { componentParams, jsonPushQuery } from './request-schemas';
 import { handOffOnce, ReplayGuard } from './wechat-push';
 
 export interface TpPushOptions {
@@ -133,7 +134,8 @@ export async function tpPushPlugin(app: FastifyInstance, options: TpPushOptions)
       `/v1/push/${platform}/:componentAppid`,
       { config: { scope: 'public' }, bodyLimit: maxBodyBytes },
       async (request, reply) => {
-        const { componentAppid } = request.params;
+        const { componentAppid } = componentParams.parse(request.params);
+        jsonPushQuery.parse(request.query);
         const component = options
           .components()
           .find(

@@ -13,6 +13,7 @@ import { openWechatPush, type WechatPushMessage, type WechatPushQuery } from '..
 import type { ComponentConfig, WechatComponentConfig } from '../worker/config';
 import { deliverTicket, revokeAuthorizer, submitAuthCode } from './component-registration';
 import { HttpError } from './gateway';
+import { componentParams, wechatPushQuery } from './request-schemas';
 
 export interface WechatPushOptions {
   client: Client;
@@ -114,7 +115,8 @@ export async function wechatPushPlugin(app: FastifyInstance, options: WechatPush
     '/v1/push/wechat/:componentAppid',
     { config: { scope: 'public' }, bodyLimit: maxBodyBytes },
     async (request, reply) => {
-      const { componentAppid } = request.params;
+      const { componentAppid } = componentParams.parse(request.params);
+      const query = wechatPushQuery.parse(request.query ?? {});
       const component = options
         .components()
         .find((c): c is WechatComponentConfig => c.platform === 'wechat' && c.componentAppid === componentAppid);
@@ -132,7 +134,7 @@ export async function wechatPushPlugin(app: FastifyInstance, options: WechatPush
       try {
         ({ message } = openWechatPush(
           { token, encodingAESKey, previousEncodingAESKey, componentAppid, maxBodyBytes, maxSkewSeconds },
-          request.query ?? {},
+          query,
           request.body,
           { nowSeconds: now },
         ));

@@ -224,3 +224,17 @@ it('a push while the worker is down is acknowledged once Temporal holds it, and 
   const after = (await calls('/cgi-bin/component/api_component_token', c.componentAppid)).length;
   expect(after - before).toBe(1);
 });
+
+it('token routes refuse unknown query parameters and malformed ids with the one JSON error shape', async () => {
+  const component = await stack.addWechatComponent();
+  for (const path of [
+    `/v1/tokens/component/wechat/${component.componentAppid}?debug=1`,
+    `/v1/tokens/component/wechat/bad%20id`,
+    `/v1/tokens/authorizer/wechat/${component.componentAppid}/wx0000000001?x=y`,
+    `/v1/components/wechat/${component.componentAppid}?verbose=true`,
+  ]) {
+    const response = await request(`${gatewayUrl}${path}`);
+    expect(response.statusCode).toBe(400);
+    expect(await response.body.json()).toMatchObject({ error: { code: 'bad_request' } });
+  }
+});
