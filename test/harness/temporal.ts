@@ -79,7 +79,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The project's workflows bundled once per test file, so each test's worker starts quickly. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
+    workflowsPath: require.resolve('../workflows'),
     failureConverterPath,
     logger: quietLogger,
   });

@@ -26,7 +26,7 @@ import { AesGcmCodec, CodecError, createKeyRing, KEY_ID_METADATA_KEY, type KeyRi
 import { createDataConverter } from '../../worker/data-converter';
 import { createLogger, temporalLogger } from '../../worker/logging';
 import { appWorkflowId, authorizerWorkflowId, type AppRef } from '../../workflows/credential-ids';
-import { stackProbeWorkflow } from '../../workflows';
+import { stackProbeWorkflow } from '../workflows';
 import { describeQuery, tokenQuery } from '../../workflows/messages';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { captureRuntimeLogs, testDataConverter, workflowBundle } from '../harness/temporal';

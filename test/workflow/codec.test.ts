@@ -7,7 +7,7 @@ import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { codecProbeWorkflow, stackProbeWorkflow } from '../../workflows';
+import { codecProbeWorkflow, stackProbeWorkflow } from '../workflows';
 import { createKeyRing } from '../../worker/codec';
 import { createDataConverter, failureConverterPath } from '../../worker/data-converter';
 import { createDevEnvironment, type DevEnvironment } from '../harness/temporal';
@@ -47,7 +47,7 @@ describe('payload encryption on the dev server', () => {
     dev = await createDevEnvironment();
     // The harness bundle lacks the failure converter: workflow failures would be written in the clear.
     bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../workflows'),
+      workflowsPath: require.resolve('../workflows'),
       failureConverterPath,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
     });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { probeBumpSignal, probeCountQuery, stackProbeWorkflow } from '../../workflows';
+import { probeBumpSignal, probeCountQuery, stackProbeWorkflow } from '../workflows';
 import {
   createDevEnvironment,
   createTimeSkippingEnvironment,
