@@ -6,28 +6,20 @@
  * Like the WeChat receiver (shared `handOffOnce`), `success` only once Temporal durably holds the
  * signal or start. Nothing here logs a ticket or code.
  */
-import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { resolveSecret } from '../activities/secret-store';
 import { openBaiduPush, type BaiduPushMessage } from '../platforms/baidu/push-crypto';
 import { PushCryptoError } from '../platforms/common/biz-msg-crypt';
 import type { JsonPushEnvelope } from '../platforms/common/json-push-envelope';
 import { openDouyinPush, type DouyinPushMessage } from '../platforms/douyin/push-crypto';
-import type { BaiduComponentConfig, ComponentConfig, DouyinComponentConfig } from '../worker/config';
+import type { BaiduComponentConfig, DouyinComponentConfig } from '../worker/config';
 import { deliverTicket, revokeAuthorizer, submitAuthCode } from './component-registration';
 import { HttpError } from './gateway';
 import { componentParams, jsonPushQuery } from './request-schemas';
-import { handOffOnce, ReplayGuard } from './wechat-push';
+import { handOffOnce, ReplayGuard, type WechatPushOptions } from './wechat-push';
 
-export interface TpPushOptions {
-  client: Client;
-  taskQueue: string;
-  components: () => readonly ComponentConfig[];
-  env?: NodeJS.ProcessEnv;
-  maxBodyBytes?: number;
-  maxSkewSeconds?: number;
-  nowSeconds?: () => number;
-}
+/** The same knobs as the WeChat receiver. */
+export type TpPushOptions = WechatPushOptions;
 
 /** Pushes carry Beijing-time datetimes ("YYYY-MM-DD HH:MM:SS"). */
 export function beijingSeconds(datetime: string): number {

@@ -5,7 +5,7 @@
  * workflow. Where the exchange does not name the account (Baidu), its app id comes from the event
  * or, for a redirect, from the app-info API called with the new token.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { failureFacts } from './credential-entity';
 import { tpDescriptor, type TpPlatform } from './tp-platforms';
@@ -34,7 +34,7 @@ export interface AuthCodeResult {
  * The exchange is not retried once the request may have been sent (the code is single-use);
  * failures before sending (component token not yet available) are retried by the activity's policy.
  */
-const { exchangeAuthCode } = proxyActivities<Activities>({
+const exchangeOptions: ActivityOptions = {
   startToCloseTimeout: '20s',
   retry: {
     maximumAttempts: 30,
@@ -42,7 +42,8 @@ const { exchangeAuthCode } = proxyActivities<Activities>({
     maximumInterval: '10s',
     nonRetryableErrorTypes: ['PlatformError'],
   },
-});
+};
+const { exchangeAuthCode } = proxyActivities<Activities>(exchangeOptions);
 const { handOverGrant, resolveAuthorizerAppid } = proxyActivities<Activities>({
   startToCloseTimeout: '20s',
   retry: { maximumAttempts: 20, initialInterval: '1s', maximumInterval: '10s' },
@@ -55,13 +56,7 @@ export async function authCodeWorkflow(input: AuthCodeInput): Promise<AuthCodeRe
   try {
     exchanged = await exchangeAuthCode.executeWithOptions(
       {
-        startToCloseTimeout: '20s',
-        retry: {
-          maximumAttempts: 30,
-          initialInterval: '1s',
-          maximumInterval: '10s',
-          nonRetryableErrorTypes: ['PlatformError'],
-        },
+        ...exchangeOptions,
         summary: `exchange ${platform} authorization code (${input.source})`,
       },
       [{ platform, componentAppid, code: input.code }],
