@@ -11,7 +11,7 @@ export interface Demo {
   apps: WechatAppConfig[];
   /** Secrets of the demo apps, by env var name (the worker resolves them like real ones). */
   secrets: Record<string, string>;
-  /** A third-party platform whose pushes go to the gateway (empty without `gatewayUrl`). */
+  /** Third-party platforms (WeChat, Douyin, Baidu) whose pushes go to the gateway. */
   components: ComponentConfig[];
   /** Once the gateway listens: start ticket pushes and have a few merchants authorize. */
   startComponentDemo(): Promise<void>;
@@ -28,7 +28,7 @@ const DEMO_AUTHORIZERS = [
   { authorizerAppid: 'wxdemoauthorizer3', funcInfo: [17, 18, 19] },
 ];
 
-export async function startDemo(options: { port: number; timeScale: number; gatewayUrl?: string }): Promise<Demo> {
+export async function startDemo(options: { port: number; timeScale: number; gatewayUrl: string }): Promise<Demo> {
   const sandbox = await startSandbox({
     port: options.port,
     host: '127.0.0.1',
@@ -49,55 +49,52 @@ export async function startDemo(options: { port: number; timeScale: number; gate
     apps.push({ platform: 'wechat', appid: app.appid, mode: demo.mode, secret: { env } });
   }
   const components: ComponentConfig[] = [];
-  if (options.gatewayUrl) {
-    const component = await sandbox.control.createWechatComponent({
-      componentAppid: DEMO_COMPONENT_APPID,
-      callbackUrl: `${options.gatewayUrl}/v1/push/wechat/${DEMO_COMPONENT_APPID}`,
-    });
-    Object.assign(secrets, {
-      DEMO_COMPONENT_SECRET: component.secret,
-      DEMO_COMPONENT_TOKEN: component.token,
-      DEMO_COMPONENT_AES_KEY: component.encodingAESKey,
-    });
-    components.push({
-      platform: 'wechat',
-      componentAppid: DEMO_COMPONENT_APPID,
-      secret: { env: 'DEMO_COMPONENT_SECRET' },
-      token: { env: 'DEMO_COMPONENT_TOKEN' },
-      encodingAESKey: { env: 'DEMO_COMPONENT_AES_KEY' },
-    });
-    const douyin = await sandbox.control.createDouyinTpApp({
-      componentAppid: DEMO_DOUYIN_TPAPP,
-      callbackUrl: `${options.gatewayUrl}/v1/push/douyin/${DEMO_DOUYIN_TPAPP}`,
-      startTickets: false,
-    });
-    Object.assign(secrets, {
-      DEMO_DOUYIN_SECRET: douyin.componentSecret,
-      DEMO_DOUYIN_TOKEN: douyin.token,
-      DEMO_DOUYIN_AES_KEY: douyin.encodingAESKey,
-    });
-    components.push({
-      platform: 'douyin',
-      componentAppid: DEMO_DOUYIN_TPAPP,
-      secret: { env: 'DEMO_DOUYIN_SECRET' },
-      token: { env: 'DEMO_DOUYIN_TOKEN' },
-      encodingAESKey: { env: 'DEMO_DOUYIN_AES_KEY' },
-    });
-    const baidu = await sandbox.control.createBaiduTpApp({
-      clientId: DEMO_BAIDU_CLIENT_ID,
-      callbackUrl: `${options.gatewayUrl}/v1/push/baidu/${DEMO_BAIDU_CLIENT_ID}`,
-      startTickets: false,
-    });
-    Object.assign(secrets, { DEMO_BAIDU_TOKEN: baidu.token, DEMO_BAIDU_AES_KEY: baidu.encodingAESKey });
-    components.push({
-      platform: 'baidu',
-      componentAppid: DEMO_BAIDU_CLIENT_ID,
-      token: { env: 'DEMO_BAIDU_TOKEN' },
-      encodingAESKey: { env: 'DEMO_BAIDU_AES_KEY' },
-    });
-  }
+  const component = await sandbox.control.createWechatComponent({
+    componentAppid: DEMO_COMPONENT_APPID,
+    callbackUrl: `${options.gatewayUrl}/v1/push/wechat/${DEMO_COMPONENT_APPID}`,
+  });
+  Object.assign(secrets, {
+    DEMO_COMPONENT_SECRET: component.secret,
+    DEMO_COMPONENT_TOKEN: component.token,
+    DEMO_COMPONENT_AES_KEY: component.encodingAESKey,
+  });
+  components.push({
+    platform: 'wechat',
+    componentAppid: DEMO_COMPONENT_APPID,
+    secret: { env: 'DEMO_COMPONENT_SECRET' },
+    token: { env: 'DEMO_COMPONENT_TOKEN' },
+    encodingAESKey: { env: 'DEMO_COMPONENT_AES_KEY' },
+  });
+  const douyin = await sandbox.control.createDouyinTpApp({
+    componentAppid: DEMO_DOUYIN_TPAPP,
+    callbackUrl: `${options.gatewayUrl}/v1/push/douyin/${DEMO_DOUYIN_TPAPP}`,
+    startTickets: false,
+  });
+  Object.assign(secrets, {
+    DEMO_DOUYIN_SECRET: douyin.componentSecret,
+    DEMO_DOUYIN_TOKEN: douyin.token,
+    DEMO_DOUYIN_AES_KEY: douyin.encodingAESKey,
+  });
+  components.push({
+    platform: 'douyin',
+    componentAppid: DEMO_DOUYIN_TPAPP,
+    secret: { env: 'DEMO_DOUYIN_SECRET' },
+    token: { env: 'DEMO_DOUYIN_TOKEN' },
+    encodingAESKey: { env: 'DEMO_DOUYIN_AES_KEY' },
+  });
+  const baidu = await sandbox.control.createBaiduTpApp({
+    clientId: DEMO_BAIDU_CLIENT_ID,
+    callbackUrl: `${options.gatewayUrl}/v1/push/baidu/${DEMO_BAIDU_CLIENT_ID}`,
+    startTickets: false,
+  });
+  Object.assign(secrets, { DEMO_BAIDU_TOKEN: baidu.token, DEMO_BAIDU_AES_KEY: baidu.encodingAESKey });
+  components.push({
+    platform: 'baidu',
+    componentAppid: DEMO_BAIDU_CLIENT_ID,
+    token: { env: 'DEMO_BAIDU_TOKEN' },
+    encodingAESKey: { env: 'DEMO_BAIDU_AES_KEY' },
+  });
   const startComponentDemo = async () => {
-    if (components.length === 0) return;
     await sandbox.control.startTickets(DEMO_COMPONENT_APPID);
     // Merchants authorize; their codes arrive as `authorized` events and are exchanged once the
     // component token exists (the exchange waits for it).

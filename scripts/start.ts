@@ -78,11 +78,13 @@ async function main(stack: Stop[]) {
   let components = config.components;
   let demo: Demo | undefined;
   const localGatewayUrl = `http://${['0.0.0.0', '::'].includes(config.gateway.host) ? '127.0.0.1' : config.gateway.host}:${config.gateway.port}`;
-  if (apps.length === 0) {
+  // The demo platform only when no platform credentials at all are configured: real credentials
+  // must never be pointed at the sandbox.
+  if (apps.length === 0 && components.length === 0) {
     const started = await startDemo({
       port: config.sandbox.port,
       timeScale: config.sandbox.timeScale,
-      gatewayUrl: components.length === 0 ? localGatewayUrl : undefined,
+      gatewayUrl: localGatewayUrl,
     });
     demo = started;
     stack.push({ name: 'sandbox', stop: () => started.sandbox.close() });
@@ -91,8 +93,10 @@ async function main(stack: Stop[]) {
     config.platforms.douyin.baseUrl = demo.sandbox.url;
     config.platforms.baidu.baseUrl = demo.sandbox.url;
     apps = demo.apps;
-    if (components.length === 0) components = demo.components;
-    log.info(`No apps configured: demo platform sandbox on ${demo.sandbox.url} (time ×${config.sandbox.timeScale})`);
+    components = demo.components;
+    log.info(
+      `No credentials configured: demo platform sandbox on ${demo.sandbox.url} (time ×${config.sandbox.timeScale})`,
+    );
   }
 
   const workerConnection = await NativeConnection.connect(connectionOptions);
