@@ -3,7 +3,7 @@
  * and auth-code workflows read it from here instead of branching into copies. Pure constants and
  * functions, safe for workflows and activities alike.
  */
-import type { RefreshPolicy } from './refresh-schedule';
+import { MINTING_POLICY, type RefreshPolicy } from './refresh-schedule';
 
 export type TpPlatform = 'wechat' | 'douyin' | 'baidu';
 export const TP_PLATFORMS: readonly TpPlatform[] = ['wechat', 'douyin', 'baidu'];
@@ -49,8 +49,8 @@ export const TP_DESCRIPTORS: Readonly<Record<TpPlatform, TpPlatformDescriptor>> 
     ticketName: 'component_verify_ticket',
     ticketValidityMs: 12 * HOUR_MS,
     canRestartPushes: true,
-    componentPolicy: { marginFraction: 0.2, jitterFraction: 0.05 },
-    authorizerPolicy: { marginFraction: 0.2, jitterFraction: 0.05 },
+    componentPolicy: MINTING_POLICY,
+    authorizerPolicy: MINTING_POLICY,
     singleUseRefreshToken: false,
     recovery: 'authorizer_list',
     authorizerAppidSource: 'exchange',
@@ -62,8 +62,8 @@ export const TP_DESCRIPTORS: Readonly<Record<TpPlatform, TpPlatformDescriptor>> 
     ticketName: 'component_ticket',
     ticketValidityMs: 3 * HOUR_MS,
     canRestartPushes: false,
-    componentPolicy: { marginFraction: 0.2, jitterFraction: 0.05 },
-    authorizerPolicy: { marginFraction: 0.2, jitterFraction: 0.05 },
+    componentPolicy: MINTING_POLICY,
+    authorizerPolicy: MINTING_POLICY,
     singleUseRefreshToken: true,
     recovery: 'retrieve_code',
     authorizerAppidSource: 'exchange',
@@ -75,7 +75,7 @@ export const TP_DESCRIPTORS: Readonly<Record<TpPlatform, TpPlatformDescriptor>> 
     ticketName: 'ticket',
     ticketValidityMs: 3 * HOUR_MS,
     canRestartPushes: false,
-    componentPolicy: { marginFraction: 0.2, jitterFraction: 0.05 },
+    componentPolicy: MINTING_POLICY,
     authorizerPolicy: { marginFraction: 0.14, jitterFraction: 0.04 },
     singleUseRefreshToken: true,
     recovery: 'retrieve_code',
