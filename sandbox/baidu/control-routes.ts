@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SandboxClock } from '../core/clock';
+import { registerTicketControlRoutes } from '../tp-common/ticket-control-routes';
 import { controlInput, ControlConflict, ControlNotFound } from '../core/control';
 import { query } from '../core/http';
 import { beijingDateTime, kill, liveness } from '../tp-common/lifetimes';
@@ -116,18 +117,7 @@ export function registerBaiduControlRoutes(app: FastifyInstance, bd: BaiduState)
     return view(tpApp);
   });
 
-  app.post<Params>('/__sandbox/baidu/tp-apps/:clientId/ticket/start', async (request) => {
-    bd.schedule(find(request.params.clientId)).start();
-    return { running: true };
-  });
-  app.post<Params>('/__sandbox/baidu/tp-apps/:clientId/ticket/pause', async (request) => {
-    bd.schedule(find(request.params.clientId)).pause();
-    return { running: false };
-  });
-  app.post<Params>('/__sandbox/baidu/tp-apps/:clientId/ticket/push', async (request) => {
-    const { ticket, push } = bd.pushTicket(find(request.params.clientId));
-    return { ticket, pushId: push?.id ?? null };
-  });
+  registerTicketControlRoutes(app, { prefix: '/__sandbox/baidu/tp-apps', param: 'clientId' }, bd, find);
 
   /** The merchant completes the authorization page: code via redirect and via an AUTHORIZED push. */
   app.post<Params>('/__sandbox/baidu/tp-apps/:clientId/authorize', async (request) => {

@@ -1,7 +1,7 @@
 import { buildBaiduPush, type BaiduPushMessage } from '../../platforms/baidu/push-crypto';
 import type { SandboxCore } from '../core/state';
-import { PushChannel, type PushRecord } from '../tp-common/push-channel';
-import { TicketSchedule } from '../tp-common/ticket-schedule';
+import type { PushRecord } from '../tp-common/push-channel';
+import { TpPlatformState } from '../tp-common/tp-platform-state';
 import { baiduOAuthDialect, baiduSmartappDialect } from './errors';
 import { BaiduTpApp, type BaiduDurations, type BaiduRules } from './tp-app';
 
@@ -16,24 +16,12 @@ export interface CreateBaiduTpInput {
 }
 
 /** All Baidu-side state of the sandbox: TPs, their ticket timers, the push log. Cleared on reset. */
-export class BaiduState {
-  readonly apps = new Map<string, BaiduTpApp>();
-  private readonly schedules = new Map<string, TicketSchedule>();
-  readonly pushes: PushChannel;
+export class BaiduState extends TpPlatformState<BaiduTpApp> {
   readonly smartapp = baiduSmartappDialect();
   readonly oauth = baiduOAuthDialect();
 
-  constructor(readonly core: SandboxCore) {
-    this.pushes = new PushChannel(core, 'baidu');
-    core.onReset(() => {
-      for (const schedule of this.schedules.values()) schedule.pause();
-      this.schedules.clear();
-      this.apps.clear();
-    });
-  }
-
-  now(): number {
-    return this.core.clock.now();
+  constructor(core: SandboxCore) {
+    super(core, 'baidu', (app) => app.clientId);
   }
 
   createApp(input: CreateBaiduTpInput): BaiduTpApp {
@@ -48,31 +36,12 @@ export class BaiduState {
       this.core.rng,
       (seconds) => this.core.clock.duration(seconds),
     );
-    this.apps.set(app.clientId, app);
-    const schedule = new TicketSchedule(
-      this.core,
-      () => app.durations.ticketInterval,
-      () => this.pushTicket(app),
-    );
-    this.schedules.set(app.clientId, schedule);
-    return app;
-  }
-
-  schedule(app: BaiduTpApp): TicketSchedule {
-    const schedule = this.schedules.get(app.clientId);
-    if (!schedule) throw new Error(`no schedule for ${app.clientId}`);
-    return schedule;
+    return this.register(app);
   }
 
   appByTpToken(value: string | undefined): BaiduTpApp | undefined {
     if (!value) return undefined;
     for (const app of this.apps.values()) if (app.tpTokens.some((t) => t.value === value)) return app;
-    return undefined;
-  }
-
-  appByAuthorizerToken(value: string | undefined): BaiduTpApp | undefined {
-    if (!value) return undefined;
-    for (const app of this.apps.values()) if (app.authorizerTokens.has(value)) return app;
     return undefined;
   }
 

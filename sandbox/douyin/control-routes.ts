@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { registerTicketControlRoutes } from '../tp-common/ticket-control-routes';
 import { controlInput, ControlConflict, ControlNotFound } from '../core/control';
 import { query } from '../core/http';
 import { TOKEN_CHARS } from '../core/rng';
@@ -114,19 +115,7 @@ export function registerDouyinControlRoutes(app: FastifyInstance, dy: DouyinStat
     return view(tpApp);
   });
 
-  app.post<Params>('/__sandbox/douyin/tp-apps/:appid/ticket/start', async (request) => {
-    dy.schedule(find(request.params.appid)).start();
-    return { running: true };
-  });
-  app.post<Params>('/__sandbox/douyin/tp-apps/:appid/ticket/pause', async (request) => {
-    dy.schedule(find(request.params.appid)).pause();
-    return { running: false };
-  });
-  /** One extra push now, outside the timer. */
-  app.post<Params>('/__sandbox/douyin/tp-apps/:appid/ticket/push', async (request) => {
-    const { ticket, push } = dy.pushTicket(find(request.params.appid));
-    return { ticket, pushId: push?.id ?? null };
-  });
+  registerTicketControlRoutes(app, { prefix: '/__sandbox/douyin/tp-apps', param: 'appid' }, dy, find);
 
   /** The merchant completes the authorization page: code via redirect and via an AUTHORIZED push. */
   app.post<Params>('/__sandbox/douyin/tp-apps/:appid/authorize', async (request) => {

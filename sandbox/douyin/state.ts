@@ -2,8 +2,8 @@ import { buildDouyinPush, type DouyinPushMessage } from '../../platforms/douyin/
 import type { PlatformDialect } from '../core/http';
 import type { SandboxCore } from '../core/state';
 import { beijingDateTime } from '../tp-common/lifetimes';
-import { PushChannel, type PushRecord } from '../tp-common/push-channel';
-import { TicketSchedule } from '../tp-common/ticket-schedule';
+import type { PushRecord } from '../tp-common/push-channel';
+import { TpPlatformState } from '../tp-common/tp-platform-state';
 import { douyinEnvelopeDialect, douyinFlatDialect } from './errors';
 import { DouyinTpApp, type DouyinDurations } from './tp-app';
 
@@ -17,25 +17,13 @@ export interface CreateTpAppInput {
 }
 
 /** All Douyin-side state of the sandbox: TP apps, their ticket timers, the push log. Cleared on reset. */
-export class DouyinState {
-  readonly apps = new Map<string, DouyinTpApp>();
-  private readonly schedules = new Map<string, TicketSchedule>();
-  readonly pushes: PushChannel;
+export class DouyinState extends TpPlatformState<DouyinTpApp> {
   readonly envelopeDialect: PlatformDialect;
   readonly flatDialect: PlatformDialect = douyinFlatDialect();
 
-  constructor(readonly core: SandboxCore) {
-    this.pushes = new PushChannel(core, 'douyin');
+  constructor(core: SandboxCore) {
+    super(core, 'douyin', (app) => app.componentAppid);
     this.envelopeDialect = douyinEnvelopeDialect(core.rng, () => this.now());
-    core.onReset(() => {
-      for (const schedule of this.schedules.values()) schedule.pause();
-      this.schedules.clear();
-      this.apps.clear();
-    });
-  }
-
-  now(): number {
-    return this.core.clock.now();
   }
 
   createApp(input: CreateTpAppInput): DouyinTpApp {
@@ -49,22 +37,7 @@ export class DouyinState {
       this.core.rng,
       (seconds) => this.core.clock.duration(seconds),
     );
-    this.apps.set(app.componentAppid, app);
-    this.schedules.set(
-      app.componentAppid,
-      new TicketSchedule(
-        this.core,
-        () => app.durations.ticketInterval,
-        () => this.pushTicket(app),
-      ),
-    );
-    return app;
-  }
-
-  schedule(app: DouyinTpApp): TicketSchedule {
-    const schedule = this.schedules.get(app.componentAppid);
-    if (!schedule) throw new Error(`no schedule for ${app.componentAppid}`);
-    return schedule;
+    return this.register(app);
   }
 
   /** The app a component token was issued by (live or not), for labelling calls and picking the error. */
@@ -74,13 +47,6 @@ export class DouyinState {
     return undefined;
   }
 
-  appByAuthorizerToken(value: string | undefined): DouyinTpApp | undefined {
-    if (!value) return undefined;
-    for (const app of this.apps.values()) if (app.authorizerTokens.has(value)) return app;
-    return undefined;
-  }
-
-  /** Issues a ticket and pushes it when a callback URL is configured. */
   pushTicket(app: DouyinTpApp): { ticket: string; push?: PushRecord } {
     const ticket = app.issueTicket(this.now());
     const push = this.send(app, 'ticket', {
