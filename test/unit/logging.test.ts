@@ -1,6 +1,18 @@
 import { Writable } from 'node:stream';
 import { createLogger, redact, REDACTED } from '../../worker/logging';
 
+/** A logger whose output lines are kept in memory. */
+function capturingLogger() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ destination, level: 'info' }) };
+}
+
 describe('redacting logger', () => {
   it('replaces sensitive values at any depth', () => {
     expect(
@@ -17,14 +29,7 @@ describe('redacting logger', () => {
   });
 
   it('never writes a token value to the output', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logger = createLogger({ destination, level: 'info' });
+    const { lines, logger } = capturingLogger();
     logger.info({ appid: 'wx1', response: { access_token: 'VERY-SECRET-TOKEN', expires_in: 7200 } }, 'refreshed');
     expect(lines.join('')).toContain('wx1');
     expect(lines.join('')).toContain('7200');
@@ -32,14 +37,7 @@ describe('redacting logger', () => {
   });
 
   it('logs a request by method and path, never its query string', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logger = createLogger({ destination, level: 'info' });
+    const { lines, logger } = capturingLogger();
     logger.info(
       { req: { id: 'req-1', method: 'GET', url: '/v1/authorize/wechat/wx1/callback?auth_code=CODE-123' } },
       'in',
