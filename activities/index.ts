@@ -7,18 +7,20 @@ import { ApplicationFailure } from '@temporalio/common';
 import { PlatformError } from '../platforms/errors';
 import type { HttpOptions } from '../platforms/http';
 import { fetchAppAccessToken, type AppTokenMode } from '../platforms/wechat/app-token';
-import type { SecretRef } from '../worker/config';
+import type { SecretRef } from '../config/config';
 import type { ObtainedToken } from '../workflows/credential-state';
-import { resolveSecret, SecretUnavailable } from './secret-store';
+import { resolveSecret, SecretUnavailable } from '../config/secrets';
 import { createTpActivities } from './tp';
 
+export type PlatformEndpoints = Record<'wechat' | 'douyin' | 'baidu', { baseUrl: string }>;
+
 export interface ActivityDeps {
-  platforms: { wechat: { baseUrl: string }; douyin?: { baseUrl: string }; baidu?: { baseUrl: string } };
+  platforms: PlatformEndpoints;
   http: HttpOptions;
   env?: NodeJS.ProcessEnv;
   /** Third-party platform activities read component tokens and hand over grants through this client. */
-  client?: Client;
-  taskQueue?: string;
+  client: Client;
+  taskQueue: string;
 }
 
 /** PlatformError → ApplicationFailure whose details the workflow classifies (errors are not retried here). */
@@ -42,8 +44,8 @@ export function createActivities(deps: ActivityDeps) {
       {
         baseUrls: {
           wechat: deps.platforms.wechat.baseUrl,
-          douyin: deps.platforms.douyin?.baseUrl ?? 'https://open.douyin.com',
-          baidu: deps.platforms.baidu?.baseUrl ?? 'https://openapi.baidu.com',
+          douyin: deps.platforms.douyin.baseUrl,
+          baidu: deps.platforms.baidu.baseUrl,
         },
         http: deps.http,
         env: deps.env,

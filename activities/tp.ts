@@ -6,26 +6,26 @@
  * from its workflow through a TokenClient, so it never enters an authorizer's history.
  */
 import type { Client } from '@temporalio/client';
-import { deliverGrant } from '../client/component-registration';
+import { deliverGrant } from '../client/credentials';
 import { TokenClient } from '../client/token-client';
 import * as baidu from '../platforms/baidu/api';
 import * as douyin from '../platforms/douyin/api';
 import { PlatformError } from '../platforms/errors';
 import type { HttpOptions } from '../platforms/http';
 import * as wechat from '../platforms/wechat/component';
-import type { SecretRef } from '../worker/config';
+import type { SecretRef } from '../config/config';
 import type { ObtainedToken } from '../workflows/credential-state';
 import type { ComponentRef } from '../workflows/credential-ids';
 import type { AuthorizerGrant } from '../workflows/messages';
 import { SINGLE_USE_ACTIVITY_TIMEOUT_MS, SINGLE_USE_HTTP_TIMEOUT_MS, type TpPlatform } from '../workflows/tp-platforms';
-import { resolveSecret } from './secret-store';
+import { resolveSecret } from '../config/secrets';
 
 export interface TpActivityDeps {
   baseUrls: Record<TpPlatform, string>;
   http: HttpOptions;
   env?: NodeJS.ProcessEnv;
-  client?: Client;
-  taskQueue?: string;
+  client: Client;
+  taskQueue: string;
 }
 
 export class ComponentTokenUnavailable extends Error {
@@ -56,12 +56,7 @@ function rejectsComponentToken(platform: TpPlatform, err: unknown): boolean {
 }
 
 export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: () => Promise<T>) => Promise<T>) {
-  let tokens: TokenClient | undefined;
-  const tokenClient = () => {
-    if (!deps.client) throw new Error('third-party platform activities need a Temporal client');
-    tokens ??= new TokenClient(deps.client);
-    return tokens;
-  };
+  const tokens = new TokenClient(deps.client);
 
   async function withComponentToken<T>(
     platform: TpPlatform,
@@ -71,7 +66,7 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
     const ref: ComponentRef = { kind: 'component', platform, componentAppid };
     let token: string;
     try {
-      token = (await tokenClient().getToken(ref)).accessToken;
+      token = (await tokens.getToken(ref)).accessToken;
     } catch (err) {
       // Nothing sent yet: safe to retry.
       throw new ComponentTokenUnavailable(`component token of ${componentAppid}: ${(err as Error).message}`);
@@ -80,7 +75,7 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
       return await call(token);
     } catch (err) {
       if (!rejectsComponentToken(platform, err)) throw err;
-      const fresh = await tokenClient().reportInvalid(ref, token);
+      const fresh = await tokens.reportInvalid(ref, token);
       return call(fresh.accessToken);
     }
   }
@@ -211,15 +206,7 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
       authorizerAppid: string;
       grant: AuthorizerGrant;
     }): Promise<void> {
-      if (!deps.client || !deps.taskQueue) throw new Error('grant hand-over needs a Temporal client and task queue');
-      await deliverGrant(
-        deps.client,
-        deps.taskQueue,
-        request.componentAppid,
-        request.authorizerAppid,
-        request.grant,
-        request.platform,
-      );
+      await deliverGrant(deps, request);
     },
 
     /**

@@ -6,18 +6,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import Fastify from 'fastify';
-import { createActivities } from '../activities';
-import { buildGateway } from '../client/gateway';
-import { registerApp } from '../client/registration';
+import { buildGateway } from '../gateway/app';
+import { registerApp } from '../client/credentials';
 import { TokenClient } from '../client/token-client';
 import { startSandbox } from '../sandbox';
 import { startDevServer } from '../scripts/dev-server';
-import { createKeyRing } from '../worker/codec';
-import { createDataConverter } from '../worker/data-converter';
+import { createKeyRing } from '../codec/codec';
+import { createDataConverter } from '../codec/data-converter';
 import { appWorkflowId } from '../workflows/credential-ids';
 import { tokenQuery } from '../workflows/messages';
+import { allPlatformsAt, createWorker } from '../worker/worker';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -39,30 +39,30 @@ async function main() {
   const dataConverter = createDataConverter(createKeyRing('bench', [['bench', randomBytes(32)]]));
   const taskQueue = `bench-${randomUUID()}`;
   const secrets: Record<string, string> = {};
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({
-      platforms: { wechat: { baseUrl: sandbox.url } },
-      http: { timeoutMs: 5_000 },
-      env: secrets,
-    }),
-    dataConverter,
-  });
-  const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    client,
+    taskQueue,
+    dataConverter,
+    platforms: allPlatformsAt(sandbox.url),
+    env: secrets,
+  });
+  const running = worker.run();
 
   const app = await sandbox.control.createWechatApp();
   secrets.BENCH_SECRET = app.secret;
-  await registerApp(client, taskQueue, {
-    platform: 'wechat',
-    appid: app.appid,
-    mode: 'stable',
-    secret: { env: 'BENCH_SECRET' },
-  });
+  await registerApp(
+    { client, taskQueue },
+    {
+      platform: 'wechat',
+      appid: app.appid,
+      mode: 'stable',
+      secret: { env: 'BENCH_SECRET' },
+    },
+  );
   const tokens = new TokenClient(client);
   const ref = { kind: 'app', platform: 'wechat', appid: app.appid } as const;
   for (let i = 0; ; i++) {

@@ -5,8 +5,8 @@
  * store) and the `gateway.apiKeys` entry to add to the config, which holds only the key's hash.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { generateApiKey } from '../client/auth';
-import { apiKeySchema, API_KEY_SCOPES } from '../worker/config';
+import { generateApiKey } from '../gateway/plugins/auth';
+import { apiKeySchema, API_KEY_SCOPES } from '../config/config';
 
 const list = (value: string) =>
   value

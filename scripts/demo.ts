@@ -4,7 +4,7 @@
  * plus a WeChat, a Douyin and a Baidu third-party platform with a few authorizers each.
  */
 import { startSandbox, type SandboxHandle } from '../sandbox';
-import type { ComponentConfig, WechatAppConfig } from '../worker/config';
+import type { ComponentConfig, WechatAppConfig } from '../config/config';
 
 export interface Demo {
   sandbox: SandboxHandle;

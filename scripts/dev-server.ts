@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { requireTemporalCli } from './temporal-binaries';
-import { ensureSearchAttributes } from '../worker/search-attribute-registration';
+import { ensureSearchAttributes } from './search-attributes';
 
 export interface DevServerOptions {
   /** gRPC port; a free one when omitted. */

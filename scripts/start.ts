@@ -10,17 +10,17 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { assertGatewayExposure } from '../client/auth';
-import { startCodecServer } from '../client/codec-server';
-import { registerComponent } from '../client/component-registration';
-import { buildGateway } from '../client/gateway';
-import { registerApp } from '../client/registration';
+import { assertGatewayExposure } from '../gateway/plugins/auth';
+import { startCodecServer } from '../codec/codec-server';
+import { registerComponent } from '../client/credentials';
+import { buildGateway } from '../gateway/app';
+import { registerApp } from '../client/credentials';
 import { TokenClient } from '../client/token-client';
-import { loadCodecKeys } from '../worker/codec-keys';
-import { ConfigError, loadConfig } from '../worker/config';
-import { createDataConverter } from '../worker/data-converter';
-import { createLogger, temporalLogger } from '../worker/logging';
-import { ensureSearchAttributes } from '../worker/search-attribute-registration';
+import { loadCodecKeys } from '../codec/key-ring';
+import { ConfigError, loadConfig } from '../config/config';
+import { createDataConverter } from '../codec/data-converter';
+import { createLogger, temporalLogger } from '../config/logging';
+import { ensureSearchAttributes } from './search-attributes';
 import { createWorker } from '../worker/worker';
 import { startDemo, type Demo } from './demo';
 import { startDevServer } from './dev-server';
@@ -101,7 +101,14 @@ async function main(stack: Stop[]) {
 
   const workerConnection = await NativeConnection.connect(connectionOptions);
   stack.push({ name: 'worker connection', stop: () => workerConnection.close() });
-  const worker = await createWorker(config, workerConnection, dataConverter, {}, client);
+  const worker = await createWorker({
+    connection: workerConnection,
+    client,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    dataConverter,
+    platforms: config.platforms,
+  });
   const running = worker.run();
   stack.push({
     name: 'worker',
@@ -115,9 +122,10 @@ async function main(stack: Stop[]) {
     process.kill(process.pid, 'SIGTERM');
   });
 
-  for (const app of apps) await registerApp(client, config.temporal.taskQueue, app);
+  const target = { client, taskQueue: config.temporal.taskQueue };
+  for (const app of apps) await registerApp(target, app);
   log.info(`${apps.length} app(s) registered`);
-  for (const component of components) await registerComponent(client, config.temporal.taskQueue, component);
+  for (const component of components) await registerComponent(target, component);
   if (components.length > 0) log.info(`${components.length} third-party platform(s) registered`);
 
   const gateway = buildGateway({

@@ -1,33 +1,55 @@
+/**
+ * The token-central worker: every workflow and activity on one task queue. `createWorker` is the
+ * only way one is built (npm start, tests, benchmarks), so all run the same wiring.
+ */
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import type { Config } from './config';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type PlatformEndpoints } from '../activities';
 
 /** Platform HTTP timeout: below the activities' 20 s start-to-close, so no attempt outlives its request. */
 export const PLATFORM_HTTP_TIMEOUT_MS = 10_000;
 
-/** Builds the token-central worker for a connection; the caller runs and shuts it down. */
-export async function createWorker(
-  config: Config,
-  connection: NativeConnection,
-  dataConverter: DataConverter,
-  overrides: Partial<WorkerOptions> = {},
-  /** Lets third-party platform activities read component tokens and hand over grants. */
-  client?: Client,
-): Promise<Worker> {
+export interface WorkerParams {
+  connection: NativeConnection;
+  /** Third-party platform activities read component tokens and hand over grants through it. */
+  client: Client;
+  namespace?: string;
+  taskQueue: string;
+  dataConverter: DataConverter;
+  /** Base URL of each platform's API (the real hosts, or the sandbox). */
+  platforms: PlatformEndpoints;
+  /** Default PLATFORM_HTTP_TIMEOUT_MS. */
+  httpTimeoutMs?: number;
+  /** Environment secret references resolve from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** A prebuilt workflow bundle; by default the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Any other worker option (tuning, interceptors). */
+  options?: Partial<WorkerOptions>;
+}
+
+export async function createWorker(params: WorkerParams): Promise<Worker> {
   return Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    connection: params.connection,
+    namespace: params.namespace ?? 'default',
+    taskQueue: params.taskQueue,
+    ...(params.workflowBundle
+      ? { workflowBundle: params.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
-      platforms: config.platforms,
-      http: { timeoutMs: PLATFORM_HTTP_TIMEOUT_MS },
-      client,
-      taskQueue: config.temporal.taskQueue,
+      platforms: params.platforms,
+      http: { timeoutMs: params.httpTimeoutMs ?? PLATFORM_HTTP_TIMEOUT_MS },
+      env: params.env,
+      client: params.client,
+      taskQueue: params.taskQueue,
     }),
-    dataConverter,
-    ...overrides,
+    dataConverter: params.dataConverter,
+    ...params.options,
   });
+}
+
+/** Every platform at one base URL: the sandbox serves all three. */
+export function allPlatformsAt(baseUrl: string): PlatformEndpoints {
+  return { wechat: { baseUrl }, douyin: { baseUrl }, baidu: { baseUrl } };
 }

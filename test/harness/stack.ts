@@ -3,14 +3,14 @@
  * HTTP, a worker whose activities call the sandbox, and a TokenClient. Nothing is mocked.
  */
 import { randomUUID } from 'node:crypto';
+import { allPlatformsAt, createWorker } from '../../worker/worker';
 import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { registerApp } from '../../client/registration';
+import type { Worker } from '@temporalio/worker';
+import { registerApp } from '../../client/credentials';
 import { TokenClient } from '../../client/token-client';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
-import type { ComponentConfig, WechatAppConfig, WechatComponentConfig } from '../../worker/config';
-import { buildGateway } from '../../client/gateway';
+import type { ComponentConfig, WechatAppConfig, WechatComponentConfig } from '../../config/config';
+import { buildGateway } from '../../gateway/app';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { appWorkflowId, type AppRef } from '../../workflows/credential-ids';
 import { invalidateSignal } from '../../workflows/messages';
@@ -83,26 +83,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sandbox = await startSandbox({ timeScale: options.timeScale ?? 1000, seed: 7 });
   const taskQueue = `tc-${randomUUID()}`;
   const secrets: Record<string, string> = {};
-  const createWorker = async () =>
-    Worker.create({
+  const startWorkerForStack = async () =>
+    createWorker({
       connection: dev.env.nativeConnection,
+      client: dev.env.client,
       namespace: dev.env.namespace,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({
-        platforms: {
-          wechat: { baseUrl: sandbox.url },
-          douyin: { baseUrl: sandbox.url },
-          baidu: { baseUrl: sandbox.url },
-        },
-        http: { timeoutMs: options.httpTimeoutMs ?? 2_000 },
-        env: secrets,
-        client: dev.env.client,
-        taskQueue,
-      }),
+      platforms: allPlatformsAt(sandbox.url),
+      httpTimeoutMs: options.httpTimeoutMs ?? 2_000,
+      env: secrets,
       dataConverter: testDataConverter,
     });
-  const worker = await createWorker();
+  const worker = await startWorkerForStack();
   let running: Promise<void> | undefined = worker.run();
   let currentWorker = worker;
   const components: ComponentConfig[] = [];
@@ -146,7 +139,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const secretEnv = `WX_SECRET_${++appCount}`;
       secrets[secretEnv] = app.secret;
       const config: WechatAppConfig = { platform: 'wechat', appid: app.appid, mode, secret: { env: secretEnv } };
-      await registerApp(client, taskQueue, config);
+      await registerApp({ client, taskQueue }, config);
       return { kind: 'app', platform: 'wechat', appid: app.appid, secret: app.secret };
     },
     async appHandleSignal(ref, version) {
@@ -217,7 +210,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async startWorker() {
       if (running) return;
-      currentWorker = await createWorker();
+      currentWorker = await startWorkerForStack();
       running = currentWorker.run();
     },
     async teardown() {

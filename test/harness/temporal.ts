@@ -9,8 +9,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../scripts/dev-server';
 import { requireTestServer } from '../../scripts/temporal-binaries';
-import { createKeyRing } from '../../worker/codec';
-import { createDataConverter, failureConverterPath } from '../../worker/data-converter';
+import { createKeyRing } from '../../codec/codec';
+import { createDataConverter, failureConverterPath } from '../../codec/data-converter';
 
 // Tests read assertions, not worker chatter: only errors from the SDK (expected activity failures log at WARN).
 const printed = new DefaultLogger('ERROR');

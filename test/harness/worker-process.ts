@@ -5,10 +5,10 @@
  * WORKER_SECRETS (JSON env the activities resolve secret references from). Prints `ready` once polling.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { createKeyRing } from '../../worker/codec';
-import { createDataConverter } from '../../worker/data-converter';
+import { NativeConnection } from '@temporalio/worker';
+import { createKeyRing } from '../../codec/codec';
+import { createDataConverter } from '../../codec/data-converter';
+import { allPlatformsAt, createWorker } from '../../worker/worker';
 
 function need(name: string): string {
   const value = process.env[name];
@@ -36,22 +36,15 @@ async function main() {
   );
   const secrets = JSON.parse(need('WORKER_SECRETS')) as Record<string, string>;
   const client = new Client({ connection: await Connection.connect({ address }), namespace, dataConverter });
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: await NativeConnection.connect({ address }),
+    client,
     namespace,
     taskQueue,
     workflowBundle: { codePath: need('WORKFLOW_BUNDLE') },
-    activities: createActivities({
-      platforms: {
-        wechat: { baseUrl: sandboxUrl },
-        douyin: { baseUrl: sandboxUrl },
-        baidu: { baseUrl: sandboxUrl },
-      },
-      http: { timeoutMs: 2_000 },
-      env: secrets,
-      client,
-      taskQueue,
-    }),
+    platforms: allPlatformsAt(sandboxUrl),
+    httpTimeoutMs: 2_000,
+    env: secrets,
     dataConverter,
   });
   const running = worker.run();

@@ -3,7 +3,7 @@
  * with the sandbox's clock sped up 2000× (a 7200 s token lives 3.6 s).
  */
 import { request } from 'undici';
-import { buildGateway } from '../../client/gateway';
+import { buildGateway } from '../../gateway/app';
 import { TokenClient } from '../../client/token-client';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { describeApp, queryToken, wechatBusinessCall } from './helpers';

@@ -12,19 +12,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
-import { createActivities } from '../../activities';
-import { generateApiKey } from '../../client/auth';
-import { buildGateway } from '../../client/gateway';
-import { registerApp } from '../../client/registration';
+import { allPlatformsAt, createWorker } from '../../worker/worker';
+import { generateApiKey } from '../../gateway/plugins/auth';
+import { buildGateway } from '../../gateway/app';
+import { registerApp } from '../../client/credentials';
 import { TokenClient } from '../../client/token-client';
 import { WechatComponent } from '../../sandbox/wechat/open-platform/component';
 import { TokenRegistry, type TokenRecord } from '../../sandbox/wechat/token-registry';
-import { AesGcmCodec, CodecError, createKeyRing, KEY_ID_METADATA_KEY, type KeyRing } from '../../worker/codec';
-import { createDataConverter } from '../../worker/data-converter';
-import { createLogger, temporalLogger } from '../../worker/logging';
+import { AesGcmCodec, CodecError, createKeyRing, KEY_ID_METADATA_KEY, type KeyRing } from '../../codec/codec';
+import { createDataConverter } from '../../codec/data-converter';
+import { createLogger, temporalLogger } from '../../config/logging';
 import { appWorkflowId, authorizerWorkflowId, type AppRef } from '../../workflows/credential-ids';
 import { stackProbeWorkflow } from '../workflows';
 import { describeQuery, tokenQuery } from '../../workflows/messages';
@@ -335,16 +334,15 @@ describe('codec key rotation across a real history', () => {
   }
 
   async function workerWith(ring: KeyRing, taskQueue: string, secrets: Record<string, string>) {
-    return Worker.create({
+    return createWorker({
       connection: stack.dev.env.nativeConnection,
+      client: clientWith(ring),
       namespace: stack.dev.env.namespace,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({
-        platforms: { wechat: { baseUrl: stack.sandbox.url } },
-        http: { timeoutMs: 2_000 },
-        env: secrets,
-      }),
+      platforms: allPlatformsAt(stack.sandbox.url),
+      httpTimeoutMs: 2_000,
+      env: secrets,
       dataConverter: createDataConverter(ring),
     });
   }
@@ -374,12 +372,15 @@ describe('codec key rotation across a real history', () => {
     const clientA = clientWith(ringA);
     const workerA = await workerWith(ringA, taskQueue, secrets);
     const underA = await workerA.runUntil(async () => {
-      await registerApp(clientA, taskQueue, {
-        platform: 'wechat',
-        appid: created.appid,
-        mode: 'basic',
-        secret: { env: 'ROTATION_SECRET' },
-      });
+      await registerApp(
+        { client: clientA, taskQueue },
+        {
+          platform: 'wechat',
+          appid: created.appid,
+          mode: 'basic',
+          secret: { env: 'ROTATION_SECRET' },
+        },
+      );
       await clientA.workflow.execute(stackProbeWorkflow, { taskQueue, workflowId: probeId, args: [1] });
       return eventually(async () => {
         const view = await clientA.workflow.getHandle(workflowId).query(tokenQuery);

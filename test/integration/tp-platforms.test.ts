@@ -9,7 +9,7 @@
 import { request } from 'undici';
 import { buildBaiduPush } from '../../platforms/baidu/push-crypto';
 import { buildDouyinPush } from '../../platforms/douyin/push-crypto';
-import { authCodeWorkflowId } from '../../client/component-registration';
+import { authCodeWorkflowId } from '../../client/credentials';
 import { componentWorkflowId } from '../../workflows/credential-ids';
 import type { AuthCodeResult } from '../../workflows/auth-code';
 import { eventually, startStack, type Stack, type TpStackComponent } from '../harness/stack';
@@ -184,7 +184,7 @@ it('authorization link → page → redirect callback; Baidu resolves the app id
     expect(answer).toMatchObject({ status: 'authorized', authorizer_appid: authorizerAppid });
     const code = new URL(redirect!).searchParams.get('authorization_code')!;
     const result: AuthCodeResult = await stack.client.workflow
-      .getHandle(authCodeWorkflowId(c.componentAppid, code, platform))
+      .getHandle(authCodeWorkflowId({ platform, componentAppid: c.componentAppid, code }))
       .result();
     expect(result.appidFrom).toBe(platform === 'baidu' ? 'app_info' : 'exchange');
     await acceptedToken(stack.client, stack.sandbox.url, platform, c.componentAppid, authorizerAppid);
@@ -196,7 +196,13 @@ it('authorization link → page → redirect callback; Baidu resolves the app id
   const result: AuthCodeResult = await eventually(
     () =>
       stack.client.workflow
-        .getHandle(authCodeWorkflowId(tp.baidu.componentAppid, outcome.authorizationCode, 'baidu'))
+        .getHandle(
+          authCodeWorkflowId({
+            platform: 'baidu',
+            componentAppid: tp.baidu.componentAppid,
+            code: outcome.authorizationCode,
+          }),
+        )
         .result(),
     20_000,
     'Baidu event exchange',
@@ -443,7 +449,9 @@ it('an ambiguous first exchange (drop_response on the code) is recovered by the 
     const result: AuthCodeResult = await eventually(
       () =>
         stack.client.workflow
-          .getHandle(authCodeWorkflowId(c.componentAppid, outcome.authorizationCode, platform))
+          .getHandle(
+            authCodeWorkflowId({ platform, componentAppid: c.componentAppid, code: outcome.authorizationCode }),
+          )
           .result(),
       20_000,
       'exchange outcome',

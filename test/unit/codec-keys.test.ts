@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmCodec, type KeyRing } from '../../worker/codec';
+import { AesGcmCodec, type KeyRing } from '../../codec/codec';
 import {
   CODEC_KEYS_ENV,
   CODEC_KEYS_FILE_ENV,
   CodecKeyError,
   GENERATED_KEYS_FILE,
   loadCodecKeys,
-} from '../../worker/codec-keys';
+} from '../../codec/key-ring';
 
 const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('base64');

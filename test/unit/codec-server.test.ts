@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { request } from 'undici';
-import { startCodecServer } from '../../client/codec-server';
-import { createKeyRing } from '../../worker/codec';
+import { startCodecServer } from '../../codec/codec-server';
+import { createKeyRing } from '../../codec/codec';
 
 const ring = createKeyRing('k1', [['k1', randomBytes(32)]]);
 const token = `bearer-${randomUUID()}`;

@@ -8,7 +8,7 @@ import {
   ENCRYPTED_ENCODING,
   KEY_ID_METADATA_KEY,
   type KeyRing,
-} from '../../worker/codec';
+} from '../../codec/codec';
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../worker/config';
+import { ConfigError, loadConfig } from '../../config/config';
 
 function configFile(content: unknown): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'tc-config-')), 'config.json');

@@ -6,12 +6,12 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
-import { assertGatewayExposure, generateApiKey, hashApiKey } from '../../client/auth';
-import { buildGateway } from '../../client/gateway';
+import { assertGatewayExposure, generateApiKey, hashApiKey } from '../../gateway/plugins/auth';
+import { buildGateway } from '../../gateway/app';
 import { GatewayClient, GatewayError } from '../../client/gateway-client';
-import { TokenBuckets } from '../../client/rate-limit';
+import { TokenBuckets } from '../../gateway/plugins/rate-limit';
 import type { TokenClient } from '../../client/token-client';
-import { ConfigError, configSchema, type ApiKeyConfig } from '../../worker/config';
+import { ConfigError, configSchema, type ApiKeyConfig } from '../../config/config';
 
 const reader = generateApiKey();
 const invalidator = generateApiKey();

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, redact, REDACTED } from '../../worker/logging';
+import { createLogger, redact, REDACTED } from '../../config/logging';
 
 /** A logger whose output lines are kept in memory. */
 function capturingLogger() {

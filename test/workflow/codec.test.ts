@@ -8,8 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { codecProbeWorkflow, stackProbeWorkflow } from '../workflows';
-import { createKeyRing } from '../../worker/codec';
-import { createDataConverter, failureConverterPath } from '../../worker/data-converter';
+import { createKeyRing } from '../../codec/codec';
+import { createDataConverter, failureConverterPath } from '../../codec/data-converter';
 import { createDevEnvironment, type DevEnvironment } from '../harness/temporal';
 
 const ring = createKeyRing('test-key', [['test-key', randomBytes(32)]]);

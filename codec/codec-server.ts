@@ -8,7 +8,7 @@ import cors from '@fastify/cors';
 import type { Payload } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AesGcmCodec, CodecError, type KeyRing } from '../worker/codec';
+import { AesGcmCodec, CodecError, type KeyRing } from './codec';
 
 export const CODEC_PATH_PREFIX = '/codec';
 export const DEFAULT_UI_ORIGINS = ['http://localhost:8233'];

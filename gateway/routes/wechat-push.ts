@@ -7,13 +7,13 @@
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { resolveSecret } from '../activities/secret-store';
-import { PushCryptoError } from '../platforms/common/biz-msg-crypt';
-import { openWechatPush, type WechatPushMessage, type WechatPushQuery } from '../platforms/wechat/push-crypto';
-import type { ComponentConfig, WechatComponentConfig } from '../worker/config';
-import { deliverTicket, revokeAuthorizer, submitAuthCode } from './component-registration';
-import { HttpError } from './gateway';
-import { componentParams, wechatPushQuery } from './request-schemas';
+import { resolveSecret } from '../../config/secrets';
+import { PushCryptoError } from '../../platforms/common/biz-msg-crypt';
+import { openWechatPush, type WechatPushMessage, type WechatPushQuery } from '../../platforms/wechat/push-crypto';
+import type { ComponentConfig, WechatComponentConfig } from '../../config/config';
+import { deliverTicket, revokeAuthorizer, submitAuthCode } from '../../client/credentials';
+import { HttpError } from '../errors';
+import { componentParams, wechatPushQuery } from '../request-schemas';
 
 export interface WechatPushOptions {
   client: Client;
@@ -89,16 +89,16 @@ export async function wechatPushPlugin(app: FastifyInstance, options: WechatPush
   );
 
   const dispatch = async (component: WechatComponentConfig, message: WechatPushMessage) => {
-    const { client, taskQueue } = options;
     switch (message.InfoType) {
       case 'component_verify_ticket':
-        return deliverTicket(client, taskQueue, component, {
-          ticket: message.ComponentVerifyTicket,
-          createTime: message.CreateTime,
+        return deliverTicket(options, {
+          component,
+          push: { ticket: message.ComponentVerifyTicket, createTime: message.CreateTime },
         });
       case 'authorized':
       case 'updateauthorized':
-        await submitAuthCode(client, taskQueue, {
+        await submitAuthCode(options, {
+          platform: 'wechat',
           componentAppid: component.componentAppid,
           code: message.AuthorizationCode,
           source: message.InfoType,
@@ -106,7 +106,12 @@ export async function wechatPushPlugin(app: FastifyInstance, options: WechatPush
         });
         return;
       case 'unauthorized':
-        await revokeAuthorizer(client, component.componentAppid, message.AuthorizerAppid, message.CreateTime * 1000);
+        await revokeAuthorizer(options.client, {
+          platform: 'wechat',
+          componentAppid: component.componentAppid,
+          authorizerAppid: message.AuthorizerAppid,
+          at: message.CreateTime * 1000,
+        });
         return;
     }
   };

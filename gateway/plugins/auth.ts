@@ -12,11 +12,15 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ConfigError, type ApiKeyConfig, type ApiKeyScope, type RateLimitConfig } from '../worker/config';
+import { ConfigError, type ApiKeyConfig, type ApiKeyScope, type RateLimitConfig } from '../../config/config';
 import { TokenBuckets } from './rate-limit';
+
+/** What a route needs of the caller's key; `public` routes need none. */
+export type Scope = 'read' | 'invalidate' | 'admin' | 'public';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
+    scope?: Scope;
     /** The credential kind a route serves when its path has no :kind (e.g. 'app'). */
     kind?: string;
   }

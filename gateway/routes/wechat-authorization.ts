@@ -8,15 +8,15 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { PlatformError } from '../platforms/errors';
-import type { HttpOptions } from '../platforms/http';
-import { authorizationPageUrl, createPreAuthCode } from '../platforms/wechat/component';
-import type { ComponentConfig } from '../worker/config';
-import type { AuthCodeResult } from '../workflows/auth-code';
-import type { ComponentRef } from '../workflows/credential-ids';
-import { submitAuthCode } from './component-registration';
-import { HttpError } from './gateway';
-import type { TokenClient } from './token-client';
+import { PlatformError } from '../../platforms/errors';
+import type { HttpOptions } from '../../platforms/http';
+import { authorizationPageUrl, createPreAuthCode } from '../../platforms/wechat/component';
+import type { ComponentConfig } from '../../config/config';
+import type { AuthCodeResult } from '../../workflows/auth-code';
+import type { ComponentRef } from '../../workflows/credential-ids';
+import { submitAuthCode } from '../../client/credentials';
+import { HttpError } from '../errors';
+import type { TokenClient } from '../../client/token-client';
 
 export interface WechatAuthorizationOptions {
   client: Client;
@@ -108,7 +108,8 @@ export async function wechatAuthorizationPlugin(app: FastifyInstance, options: W
     async (request, reply) => {
       const { componentAppid } = find(request.params.componentAppid);
       const { auth_code: code } = callbackQuery.parse(request.query ?? {});
-      const { workflowId } = await submitAuthCode(options.client, options.taskQueue, {
+      const { workflowId } = await submitAuthCode(options, {
+        platform: 'wechat',
         componentAppid,
         code,
         source: 'redirect',

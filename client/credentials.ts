@@ -1,13 +1,14 @@
 /**
- * Starting and feeding the third-party platform workflows (WeChat, Douyin, Baidu), all idempotent: component workflows by
- * signal-with-start (configuration or a ticket push), authorization codes through one workflow per
- * code (so a code delivered by redirect and by event is exchanged once), authorizer workflows by
- * signal-with-start with the exchanged grant.
+ * Starting and feeding credential workflows, all idempotent. Own apps and components by
+ * signal-with-start (configuration, the admin API, a ticket push); authorization codes through one
+ * workflow per code, so a code delivered by redirect and by event is exchanged once; authorizer
+ * workflows by signal-with-start with the exchanged grant.
  */
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { ComponentConfig } from '../worker/config';
+import type { ComponentConfig, WechatAppConfig } from '../config/config';
+import { appTokenWorkflow, type AppTokenInput } from '../workflows/app-token';
 import { authCodeWorkflow, type AuthCodeInput } from '../workflows/auth-code';
 import { authorizerTokenWorkflow, type AuthorizerTokenInput } from '../workflows/authorizer-token';
 import {
@@ -15,18 +16,53 @@ import {
   DEFAULT_STALE_TICKET_AFTER_MS,
   type ComponentTokenInput,
 } from '../workflows/component-token';
-import { authorizerWorkflowId, componentWorkflowId } from '../workflows/credential-ids';
+import { appWorkflowId, authorizerWorkflowId, componentWorkflowId } from '../workflows/credential-ids';
 import {
   authorizeSignal,
   configureComponentSignal,
+  configureSignal,
   revokeSignal,
   ticketSignal,
+  type AppSettings,
   type AuthorizerGrant,
   type ComponentSettings,
   type TicketPush,
 } from '../workflows/messages';
 import { TokenAppId, TokenComponentAppId, TokenKind, TokenPlatform, TokenStatus } from '../workflows/search-attributes';
 import { tpDescriptor, type TpPlatform } from '../workflows/tp-platforms';
+
+/** Where credential workflows live: the client that starts them and their task queue. */
+export interface WorkflowTarget {
+  client: Client;
+  taskQueue: string;
+}
+
+/** Configuration or the admin API: starts the app's workflow or hands it its current settings. */
+export async function registerApp({ client, taskQueue }: WorkflowTarget, app: WechatAppConfig): Promise<string> {
+  const workflowId = appWorkflowId(app.platform, app.appid);
+  const settings: AppSettings = { mode: app.mode, secretRef: app.secret };
+  const input: AppTokenInput = { platform: app.platform, appid: app.appid, settings };
+  await client.workflow.signalWithStart(appTokenWorkflow, {
+    workflowId,
+    taskQueue,
+    args: [input],
+    signal: configureSignal,
+    signalArgs: [settings],
+    typedSearchAttributes: [
+      { key: TokenPlatform, value: app.platform },
+      { key: TokenKind, value: 'app' },
+      { key: TokenAppId, value: app.appid },
+      { key: TokenStatus, value: 'pending' },
+    ],
+    staticSummary: `${app.platform} app ${app.appid} access_token (${app.mode} mode)`,
+    staticDetails: [
+      `Own-app access token of **${app.platform}** app \`${app.appid}\`.`,
+      `Mode: \`${app.mode}\` (${app.mode === 'stable' ? '/cgi-bin/stable_token' : '/cgi-bin/token'}).`,
+      `Secret resolved by activities from ${'env' in app.secret ? `env var \`${app.secret.env}\`` : `file \`${app.secret.file}\``}.`,
+    ].join('\n\n'),
+  });
+  return workflowId;
+}
 
 export function componentSettings(component: ComponentConfig): ComponentSettings {
   return {
@@ -63,8 +99,7 @@ function componentStart(taskQueue: string, component: ComponentConfig) {
 
 /** Configuration: starts the component workflow or hands it its current settings. */
 export async function registerComponent(
-  client: Client,
-  taskQueue: string,
+  { client, taskQueue }: WorkflowTarget,
   component: ComponentConfig,
 ): Promise<string> {
   const start = componentStart(taskQueue, component);
@@ -78,10 +113,8 @@ export async function registerComponent(
 
 /** A verified ticket push; resolves once Temporal durably holds the signal. */
 export async function deliverTicket(
-  client: Client,
-  taskQueue: string,
-  component: ComponentConfig,
-  push: TicketPush,
+  { client, taskQueue }: WorkflowTarget,
+  { component, push }: { component: ComponentConfig; push: TicketPush },
 ): Promise<void> {
   await client.workflow.signalWithStart(componentTokenWorkflow, {
     ...componentStart(taskQueue, component),
@@ -91,7 +124,15 @@ export async function deliverTicket(
 }
 
 /** Workflow ID of an authorization code: a hash, so the code itself never shows in IDs or the UI. */
-export function authCodeWorkflowId(componentAppid: string, code: string, platform: TpPlatform = 'wechat'): string {
+export function authCodeWorkflowId({
+  platform,
+  componentAppid,
+  code,
+}: {
+  platform: TpPlatform;
+  componentAppid: string;
+  code: string;
+}): string {
   const digest = createHash('sha256').update(code).digest('hex').slice(0, 32);
   return `authcode/${platform}/${componentAppid}/${digest}`;
 }
@@ -101,18 +142,17 @@ export function authCodeWorkflowId(componentAppid: string, code: string, platfor
  * delivery starts the exchange; later ones (open or closed) find the same workflow ID and do nothing.
  */
 export async function submitAuthCode(
-  client: Client,
-  taskQueue: string,
-  input: AuthCodeInput,
+  { client, taskQueue }: WorkflowTarget,
+  input: AuthCodeInput & { platform: TpPlatform },
 ): Promise<{ workflowId: string; duplicate: boolean }> {
-  const workflowId = authCodeWorkflowId(input.componentAppid, input.code, input.platform);
+  const workflowId = authCodeWorkflowId(input);
   try {
     await client.workflow.start(authCodeWorkflow, {
       workflowId,
       taskQueue,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${input.platform ?? 'wechat'} authorization code for ${input.componentAppid} (${input.source})`,
+      staticSummary: `${input.platform} authorization code for ${input.componentAppid} (${input.source})`,
     });
     return { workflowId, duplicate: false };
   } catch (err) {
@@ -121,14 +161,16 @@ export async function submitAuthCode(
   }
 }
 
+export interface AuthorizerAddress {
+  platform: TpPlatform;
+  componentAppid: string;
+  authorizerAppid: string;
+}
+
 /** Hands an exchanged authorization to the authorizer's workflow, starting a fresh one if needed. */
 export async function deliverGrant(
-  client: Client,
-  taskQueue: string,
-  componentAppid: string,
-  authorizerAppid: string,
-  grant: AuthorizerGrant,
-  platform: TpPlatform = 'wechat',
+  { client, taskQueue }: WorkflowTarget,
+  { platform, componentAppid, authorizerAppid, grant }: AuthorizerAddress & { grant: AuthorizerGrant },
 ): Promise<string> {
   const workflowId = authorizerWorkflowId(platform, componentAppid, authorizerAppid);
   const input: AuthorizerTokenInput = { platform, componentAppid, authorizerAppid };
@@ -151,20 +193,15 @@ export async function deliverGrant(
   return workflowId;
 }
 
-/** An unauthorized push: the authorizer's workflow turns `revoked` and completes. */
+/** An unauthorized push: the authorizer's workflow turns `revoked` and completes. False when none runs. */
 export async function revokeAuthorizer(
   client: Client,
-  componentAppid: string,
-  authorizerAppid: string,
-  at: number,
-  platform: TpPlatform = 'wechat',
+  { platform, componentAppid, authorizerAppid, at }: AuthorizerAddress & { at: number },
 ): Promise<boolean> {
   try {
     await client.workflow
       .getHandle(authorizerWorkflowId(platform, componentAppid, authorizerAppid))
-      .signal(revokeSignal, {
-        at,
-      });
+      .signal(revokeSignal, { at });
     return true;
   } catch (err) {
     // No running workflow: nothing to revoke (already revoked, or never exchanged).

@@ -7,15 +7,15 @@
  * signal or start. Nothing here logs a ticket or code.
  */
 import type { FastifyInstance } from 'fastify';
-import { resolveSecret } from '../activities/secret-store';
-import { openBaiduPush, type BaiduPushMessage } from '../platforms/baidu/push-crypto';
-import { PushCryptoError } from '../platforms/common/biz-msg-crypt';
-import type { JsonPushEnvelope } from '../platforms/common/json-push-envelope';
-import { openDouyinPush, type DouyinPushMessage } from '../platforms/douyin/push-crypto';
-import type { BaiduComponentConfig, DouyinComponentConfig } from '../worker/config';
-import { deliverTicket, revokeAuthorizer, submitAuthCode } from './component-registration';
-import { HttpError } from './gateway';
-import { componentParams, jsonPushQuery } from './request-schemas';
+import { resolveSecret } from '../../config/secrets';
+import { openBaiduPush, type BaiduPushMessage } from '../../platforms/baidu/push-crypto';
+import { PushCryptoError } from '../../platforms/common/biz-msg-crypt';
+import type { JsonPushEnvelope } from '../../platforms/common/json-push-envelope';
+import { openDouyinPush, type DouyinPushMessage } from '../../platforms/douyin/push-crypto';
+import type { BaiduComponentConfig, DouyinComponentConfig } from '../../config/config';
+import { deliverTicket, revokeAuthorizer, submitAuthCode } from '../../client/credentials';
+import { HttpError } from '../errors';
+import { componentParams, jsonPushQuery } from '../request-schemas';
 import { handOffOnce, ReplayGuard, type WechatPushOptions } from './wechat-push';
 
 /** The same knobs as the WeChat receiver. */
@@ -101,13 +101,12 @@ export async function tpPushPlugin(app: FastifyInstance, options: TpPushOptions)
   };
 
   const dispatch = async (component: DouyinComponentConfig | BaiduComponentConfig, action: PushAction) => {
-    const { client, taskQueue } = options;
     const { platform, componentAppid } = component;
     switch (action.kind) {
       case 'ticket':
-        return deliverTicket(client, taskQueue, component, { ticket: action.ticket, createTime: action.createTime });
+        return deliverTicket(options, { component, push: { ticket: action.ticket, createTime: action.createTime } });
       case 'authorized':
-        await submitAuthCode(client, taskQueue, {
+        await submitAuthCode(options, {
           platform,
           componentAppid,
           code: action.code,
@@ -116,7 +115,12 @@ export async function tpPushPlugin(app: FastifyInstance, options: TpPushOptions)
         });
         return;
       case 'unauthorized':
-        await revokeAuthorizer(client, componentAppid, action.authorizerAppid, action.at, platform);
+        await revokeAuthorizer(options.client, {
+          platform,
+          componentAppid,
+          authorizerAppid: action.authorizerAppid,
+          at: action.at,
+        });
         return;
     }
   };

@@ -3,7 +3,7 @@
  * ever enters a workflow input, history or log. Errors name the reference, never a value.
  */
 import { readFile } from 'node:fs/promises';
-import type { SecretRef } from '../worker/config';
+import type { SecretRef } from './config';
 
 export class SecretUnavailable extends Error {
   override name = 'SecretUnavailable';

@@ -8,16 +8,16 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import * as baidu from '../platforms/baidu/api';
-import * as douyin from '../platforms/douyin/api';
-import { PlatformError } from '../platforms/errors';
-import type { HttpOptions } from '../platforms/http';
-import type { ComponentConfig } from '../worker/config';
-import type { ComponentRef } from '../workflows/credential-ids';
-import { tpDescriptor } from '../workflows/tp-platforms';
-import { submitAuthCode } from './component-registration';
-import { HttpError } from './gateway';
-import type { TokenClient } from './token-client';
+import * as baidu from '../../platforms/baidu/api';
+import * as douyin from '../../platforms/douyin/api';
+import { PlatformError } from '../../platforms/errors';
+import type { HttpOptions } from '../../platforms/http';
+import type { ComponentConfig } from '../../config/config';
+import type { ComponentRef } from '../../workflows/credential-ids';
+import { tpDescriptor } from '../../workflows/tp-platforms';
+import { submitAuthCode } from '../../client/credentials';
+import { HttpError } from '../errors';
+import type { TokenClient } from '../../client/token-client';
 import { answerCallback } from './wechat-authorization';
 
 export interface TpAuthorizationOptions {
@@ -112,7 +112,7 @@ export async function tpAuthorizationPlugin(app: FastifyInstance, options: TpAut
         const { componentAppid } = find(request.params.componentAppid);
         const parsed = callbackQuery.parse(request.query ?? {});
         const code = parsed[tpDescriptor(platform).redirectCodeParam as 'authorization_code'];
-        const { workflowId } = await submitAuthCode(options.client, options.taskQueue, {
+        const { workflowId } = await submitAuthCode(options, {
           platform,
           componentAppid,
           code,

@@ -1,0 +1,99 @@
+/**
+ * The HTTP gateway app: registers the plugins and routes, nothing else. Token reads and passive
+ * refresh for services in any language, the admin API, and the public routes the platforms call
+ * (pushes, authorization). Built on TokenClient, so it shares its cache and compare-and-refresh
+ * semantics. Every route declares a `scope` (read, invalidate, admin, public) for the auth plugin.
+ */
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import type { TokenClient } from '../client/token-client';
+import type { ComponentConfig } from '../config/config';
+import { errorHandler, frameworkErrors, notFoundHandler } from './errors';
+import { authPlugin, type AuthOptions } from './plugins/auth';
+import { adminRoutes } from './routes/admin';
+import { tokenRoutes } from './routes/tokens';
+import { tpAuthorizationPlugin } from './routes/tp-authorization';
+import { tpPushPlugin } from './routes/tp-push';
+import { wechatAuthorizationPlugin, type WechatAuthorizationOptions } from './routes/wechat-authorization';
+import { wechatPushPlugin, type WechatPushOptions } from './routes/wechat-push';
+
+export interface GatewayOptions {
+  client: Client;
+  tokens: TokenClient;
+  taskQueue: string;
+  /** Request logging; off when omitted (tests). */
+  logger?: FastifyBaseLogger;
+  bodyLimit?: number;
+  /** API keys and rate limit (client/auth.ts); open when no keys are given. */
+  auth?: AuthOptions;
+  /** Third-party platforms served (WeChat, Douyin, Baidu: pushes, authorization); read on every request. */
+  components?: readonly ComponentConfig[];
+  /** Environment the push receiver resolves component secrets from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** WeChat API base URL for pre-auth codes (default the real host). */
+  wechatBaseUrl?: string;
+  /** Douyin and Baidu API base URLs for pre-auth codes (default the real hosts). */
+  douyinBaseUrl?: string;
+  baiduBaseUrl?: string;
+  push?: Pick<WechatPushOptions, 'maxBodyBytes' | 'maxSkewSeconds' | 'nowSeconds'>;
+  authorization?: Pick<WechatAuthorizationOptions, 'pageBaseUrl' | 'publicUrl' | 'callbackWaitMs' | 'http'>;
+}
+
+export function buildGateway(options: GatewayOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+    frameworkErrors,
+  });
+  const { tokens, client } = options;
+  void app.register(authPlugin, options.auth ?? {});
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  app.get('/healthz', { config: { scope: 'public' } }, async () => ({ ok: true }));
+  void app.register(tokenRoutes, { tokens });
+  void app.register(adminRoutes, { client, taskQueue: options.taskQueue, tokens });
+
+  const components = () => options.components ?? [];
+  void app.register(wechatPushPlugin, {
+    client,
+    taskQueue: options.taskQueue,
+    components,
+    env: options.env,
+    ...options.push,
+  });
+  void app.register(wechatAuthorizationPlugin, {
+    client,
+    tokens,
+    taskQueue: options.taskQueue,
+    components,
+    apiBaseUrl: options.wechatBaseUrl ?? 'https://api.weixin.qq.com',
+    ...options.authorization,
+  });
+  void app.register(tpPushPlugin, {
+    client,
+    taskQueue: options.taskQueue,
+    components,
+    env: options.env,
+    ...options.push,
+  });
+  void app.register(tpAuthorizationPlugin, {
+    client,
+    tokens,
+    taskQueue: options.taskQueue,
+    components,
+    apiBaseUrls: {
+      douyin: options.douyinBaseUrl ?? 'https://open.douyin.com',
+      baidu: options.baiduBaseUrl ?? 'https://openapi.baidu.com',
+    },
+    pageBaseUrls: {
+      douyin: options.authorization?.pageBaseUrl,
+      baidu: options.authorization?.pageBaseUrl,
+    },
+    publicUrl: options.authorization?.publicUrl,
+    http: options.authorization?.http,
+    callbackWaitMs: options.authorization?.callbackWaitMs,
+  });
+
+  return app;
+}
