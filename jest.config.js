@@ -1,11 +1,47 @@
+/**
+ * Three tiers, one jest run (`npm test`, what CI runs) or one at a time:
+ * - unit (`npm run test:unit`): no Temporal server — pure logic, platform adapters and the sandbox over HTTP;
+ * - workflow (`npm run test:workflow`): the real workflows on the time-skipping server with
+ *   activities replaced by scripted functions — schedules, backoff and recovery in milliseconds;
+ * - integration (`npm run test:integration`): dev server + worker + gateway + sandbox, end to end.
+ * One file: `npx jest --maxWorkers=1 <path>` (its tier follows from the path). Not `npm run test:unit
+ * -- <path>`: `--selectProjects` takes every value after it, so the path would be read as a project.
+ */
+const shared = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+};
+
+// test/workflow files that still run on the dev server: integration tier until they move there.
+const devServerFilesInWorkflowFolder = ['test/workflow/codec.test.ts', 'test/workflow/stack-probe.test.ts'];
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // A global option: jest-circus ignores a project's own testTimeout.
   testTimeout: 60_000,
   // Two cores: more workers only fight over them, and each integration file starts its own servers.
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/{unit,platforms,sandbox}/**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'workflow',
+      testMatch: ['<rootDir>/test/workflow/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...devServerFilesInWorkflowFolder.map((file) => `/${file}$`)],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: [
+        '<rootDir>/test/integration/**/*.test.ts',
+        ...devServerFilesInWorkflowFolder.map((file) => `<rootDir>/${file}`),
+      ],
+    },
+  ],
 };

@@ -1,23 +1,28 @@
 /**
- * Third-party platform activities for every platform, dispatched by `platform` (plus two WeChat-only
- * ones: api_start_push_ticket and refresh-token recovery from the authorizer list): the workflows are
- * one per credential kind, the adapters (platforms/wechat, douyin, baidu) are the only difference.
- * Secrets are resolved here by reference; calls on behalf of authorizers read the component token
- * from its workflow through a TokenClient, so it never enters an authorizer's history.
+ * Third-party platform activities for every platform, dispatched through the platform's adapter
+ * (platforms/tp-adapters.ts), plus two WeChat-only ones: api_start_push_ticket and refresh-token
+ * recovery from the authorizer list. The workflows are one per credential kind; the adapters are the
+ * only difference. Secrets are resolved here by reference; calls on behalf of authorizers read the
+ * component token from its workflow through a TokenClient, so it never enters an authorizer's history.
  */
 import type { Client } from '@temporalio/client';
 import { deliverGrant } from '../client/credentials';
 import { TokenClient } from '../client/token-client';
-import * as baidu from '../platforms/baidu/api';
-import * as douyin from '../platforms/douyin/api';
 import { PlatformError } from '../platforms/errors';
 import type { HttpOptions } from '../platforms/http';
-import * as wechat from '../platforms/wechat/component';
+import { withComponentToken, type ComponentTokenSource, type ThirdPartyAdapter } from '../platforms/tp-adapter';
+import { tpAdapter } from '../platforms/tp-adapters';
+import { wechatTpAdapter } from '../platforms/wechat/tp-adapter';
 import type { SecretRef } from '../config/config';
 import type { ObtainedToken } from '../workflows/credential-state';
 import type { ComponentRef } from '../workflows/credential-ids';
 import type { AuthorizerGrant } from '../workflows/messages';
-import { SINGLE_USE_ACTIVITY_TIMEOUT_MS, SINGLE_USE_HTTP_TIMEOUT_MS, type TpPlatform } from '../workflows/tp-platforms';
+import {
+  SINGLE_USE_ACTIVITY_TIMEOUT_MS,
+  SINGLE_USE_HTTP_TIMEOUT_MS,
+  tpDescriptor,
+  type TpPlatform,
+} from '../workflows/tp-platforms';
 import { resolveSecret } from '../config/secrets';
 
 export interface TpActivityDeps {
@@ -47,37 +52,40 @@ export function singleUseHttp(http: HttpOptions, startedAt: number, now = Date.n
   return { timeoutMs: Math.min(http.timeoutMs, SINGLE_USE_HTTP_TIMEOUT_MS, remaining) };
 }
 
-/** A component-token rejection: the platform did not act on the request, so one retry with a fresh token is safe. */
-function rejectsComponentToken(platform: TpPlatform, err: unknown): boolean {
-  if (!(err instanceof PlatformError)) return false;
-  if (err.details.category === 'token_invalid') return true;
-  // Baidu's OAuth endpoint answers a dead TP token with invalid_client.
-  return platform === 'baidu' && err.details.code === 'invalid_client';
-}
+type Exchanged = { authorizerAppid?: string; grant: Omit<AuthorizerGrant, 'source'> };
 
 export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: () => Promise<T>) => Promise<T>) {
   const tokens = new TokenClient(deps.client);
 
-  async function withComponentToken<T>(
+  function componentTokens(ref: ComponentRef): ComponentTokenSource {
+    return {
+      async current() {
+        try {
+          return (await tokens.getToken(ref)).accessToken;
+        } catch (err) {
+          // Nothing sent yet: safe to retry.
+          throw new ComponentTokenUnavailable(`component token of ${ref.componentAppid}: ${(err as Error).message}`);
+        }
+      },
+      replace: async (rejected) => (await tokens.reportInvalid(ref, rejected)).accessToken,
+    };
+  }
+
+  /** The component's adapter and endpoint, and `call` run with its component token (replaced once if rejected). */
+  function onBehalfOf<T>(
     platform: TpPlatform,
     componentAppid: string,
-    call: (token: string) => Promise<T>,
+    call: (
+      adapter: ThirdPartyAdapter,
+      endpoint: { baseUrl: string; componentAppid: string },
+      token: string,
+    ) => Promise<T>,
   ): Promise<T> {
-    const ref: ComponentRef = { kind: 'component', platform, componentAppid };
-    let token: string;
-    try {
-      token = (await tokens.getToken(ref)).accessToken;
-    } catch (err) {
-      // Nothing sent yet: safe to retry.
-      throw new ComponentTokenUnavailable(`component token of ${componentAppid}: ${(err as Error).message}`);
-    }
-    try {
-      return await call(token);
-    } catch (err) {
-      if (!rejectsComponentToken(platform, err)) throw err;
-      const fresh = await tokens.reportInvalid(ref, token);
-      return call(fresh.accessToken);
-    }
+    const adapter = tpAdapter(platform);
+    const endpoint = { baseUrl: deps.baseUrls[platform], componentAppid };
+    return withComponentToken(adapter, componentTokens({ kind: 'component', platform, componentAppid }), (token) =>
+      call(adapter, endpoint, token),
+    );
   }
 
   const toObtained = (accessToken: string, expiresInSeconds: number, started: number): ObtainedToken => ({
@@ -85,60 +93,6 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
     expiresInMs: expiresInSeconds * 1000,
     latencyMs: Date.now() - started,
   });
-
-  type Exchanged = { authorizerAppid?: string; grant: Omit<AuthorizerGrant, 'source'> };
-
-  async function exchange(
-    platform: TpPlatform,
-    componentAppid: string,
-    code: string,
-    http: () => HttpOptions,
-  ): Promise<Exchanged> {
-    const started = Date.now();
-    const baseUrl = deps.baseUrls[platform];
-    if (platform === 'wechat') {
-      const grant = await withComponentToken(platform, componentAppid, (token) =>
-        wechat.queryAuth({ baseUrl, componentAppid }, token, code, http()),
-      );
-      return {
-        authorizerAppid: grant.authorizerAppid,
-        grant: {
-          accessToken: grant.accessToken,
-          expiresInMs: grant.expiresInSeconds === undefined ? undefined : grant.expiresInSeconds * 1000,
-          latencyMs: Date.now() - started,
-          refreshToken: grant.refreshToken,
-          funcInfo: grant.funcInfo,
-        },
-      };
-    }
-    if (platform === 'douyin') {
-      const grant = await withComponentToken(platform, componentAppid, (token) =>
-        douyin.exchangeAuthorizationCode({ baseUrl, componentAppid }, token, code, http()),
-      );
-      return {
-        authorizerAppid: grant.authorizerAppid,
-        grant: {
-          accessToken: grant.accessToken,
-          expiresInMs: grant.expiresInSeconds * 1000,
-          latencyMs: Date.now() - started,
-          refreshToken: grant.refreshToken,
-          funcInfo: grant.permissions.map((p) => p.id),
-        },
-      };
-    }
-    const grant = await withComponentToken(platform, componentAppid, (token) =>
-      baidu.exchangeAuthorizationCode({ baseUrl }, token, code, http()),
-    );
-    return {
-      grant: {
-        accessToken: grant.accessToken,
-        expiresInMs: grant.expiresInSeconds * 1000,
-        latencyMs: Date.now() - started,
-        refreshToken: grant.refreshToken,
-        funcInfo: [],
-      },
-    };
-  }
 
   return {
     /** The component (TP) token with the last pushed ticket; Baidu needs no secret, only client_id + ticket. */
@@ -150,25 +104,12 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
     }): Promise<ObtainedToken> {
       return classified(async () => {
         const { platform, componentAppid, ticket } = request;
-        const baseUrl = deps.baseUrls[platform];
         const secret = request.secretRef ? await resolveSecret(request.secretRef, deps.env) : undefined;
-        const needSecret = () => {
-          if (secret === undefined) throw new Error(`${platform} component ${componentAppid} has no secret configured`);
-          return secret;
-        };
         const started = Date.now();
-        const token =
-          platform === 'wechat'
-            ? await wechat.fetchComponentAccessToken(
-                { baseUrl, componentAppid, secret: needSecret(), ticket },
-                deps.http,
-              )
-            : platform === 'douyin'
-              ? await douyin.fetchComponentAccessToken(
-                  { baseUrl, componentAppid, secret: needSecret(), ticket },
-                  deps.http,
-                )
-              : await baidu.fetchTpAccessToken({ baseUrl, clientId: componentAppid, ticket }, deps.http);
+        const token = await tpAdapter(platform).fetchComponentToken(
+          { baseUrl: deps.baseUrls[platform], componentAppid, secret, ticket },
+          deps.http,
+        );
         return toObtained(token.accessToken, token.expiresInSeconds, started);
       });
     },
@@ -187,16 +128,28 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
       return classified(async () => {
         const started = Date.now();
         const http = () => (request.singleUse ? singleUseHttp(deps.http, started) : deps.http);
-        return exchange(request.platform, request.componentAppid, request.code, http);
+        const exchanged = await onBehalfOf(request.platform, request.componentAppid, (adapter, endpoint, token) =>
+          adapter.exchangeCode(endpoint, token, request.code, http()),
+        );
+        return {
+          authorizerAppid: exchanged.authorizerAppid,
+          grant: {
+            accessToken: exchanged.accessToken,
+            expiresInMs: exchanged.expiresInSeconds === undefined ? undefined : exchanged.expiresInSeconds * 1000,
+            latencyMs: Date.now() - started,
+            refreshToken: exchanged.refreshToken,
+            funcInfo: exchanged.permissions,
+          },
+        };
       });
     },
 
     /** Baidu: the app id of a freshly exchanged authorization, from the app-info API. */
     async resolveAuthorizerAppid(request: { platform: TpPlatform; accessToken: string }): Promise<string> {
       return classified(async () => {
-        if (request.platform !== 'baidu') throw new Error(`${request.platform} exchanges name the authorizer`);
-        const info = await baidu.fetchAppInfo({ baseUrl: deps.baseUrls.baidu }, request.accessToken, deps.http);
-        return info.appId;
+        const { fetchAuthorizerAppid } = tpAdapter(request.platform);
+        if (!fetchAuthorizerAppid) throw new Error(`${request.platform} exchanges name the authorizer`);
+        return fetchAuthorizerAppid({ baseUrl: deps.baseUrls[request.platform] }, request.accessToken, deps.http);
       });
     },
 
@@ -222,28 +175,11 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
       return classified(async () => {
         const { platform, componentAppid, authorizerAppid, refreshToken } = request;
         const started = Date.now();
-        const baseUrl = deps.baseUrls[platform];
-        const result =
-          platform === 'wechat'
-            ? await withComponentToken(platform, componentAppid, (token) =>
-                wechat.refreshAuthorizerToken(
-                  { baseUrl, componentAppid, authorizerAppid, refreshToken },
-                  token,
-                  deps.http,
-                ),
-              )
-            : platform === 'douyin'
-              ? await withComponentToken(platform, componentAppid, (token) =>
-                  douyin.refreshAuthorizerToken(
-                    { baseUrl, componentAppid },
-                    token,
-                    refreshToken,
-                    singleUseHttp(deps.http, started),
-                  ),
-                )
-              : await withComponentToken(platform, componentAppid, (token) =>
-                  baidu.refreshAuthorizerToken({ baseUrl }, token, refreshToken, singleUseHttp(deps.http, started)),
-                );
+        const http = () =>
+          tpDescriptor(platform).singleUseRefreshToken ? singleUseHttp(deps.http, started) : deps.http;
+        const result = await onBehalfOf(platform, componentAppid, (adapter, endpoint, token) =>
+          adapter.refreshAuthorizerToken({ ...endpoint, authorizerAppid, refreshToken }, token, http()),
+        );
         return {
           token: toObtained(result.accessToken, result.expiresInSeconds, started),
           refreshToken: result.refreshToken,
@@ -258,7 +194,7 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
     }): Promise<{ errmsg: string }> {
       return classified(async () => {
         const secret = await resolveSecret(request.secretRef, deps.env);
-        return wechat.startPushTicket(
+        return wechatTpAdapter.restartTicketPushes(
           { baseUrl: deps.baseUrls.wechat, componentAppid: request.componentAppid, secret },
           deps.http,
         );
@@ -272,12 +208,8 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
     }): Promise<{ refreshToken?: string }> {
       return classified(async () => {
         const { componentAppid, authorizerAppid } = request;
-        const refreshToken = await withComponentToken('wechat', componentAppid, (token) =>
-          wechat.findAuthorizerRefreshToken(
-            { baseUrl: deps.baseUrls.wechat, componentAppid, authorizerAppid },
-            token,
-            deps.http,
-          ),
+        const refreshToken = await onBehalfOf('wechat', componentAppid, (_adapter, endpoint, token) =>
+          wechatTpAdapter.findAuthorizerRefreshToken({ ...endpoint, authorizerAppid }, token, deps.http),
         );
         return { refreshToken };
       });
@@ -291,20 +223,12 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
     }): Promise<{ code: string; expiresInSeconds: number }> {
       return classified(async () => {
         const { platform, componentAppid, authorizerAppid } = request;
-        const baseUrl = deps.baseUrls[platform];
+        const retrieve = tpAdapter(platform).retrieveAuthorizationCode;
+        if (!retrieve) throw new Error('WeChat recovers refresh tokens from the authorizer list');
         const started = Date.now();
-        const http = () => singleUseHttp(deps.http, started);
-        const result =
-          platform === 'douyin'
-            ? await withComponentToken(platform, componentAppid, (token) =>
-                douyin.retrieveAuthorizationCode({ baseUrl, componentAppid }, token, authorizerAppid, http()),
-              )
-            : platform === 'baidu'
-              ? await withComponentToken(platform, componentAppid, (token) =>
-                  baidu.retrieveAuthorizationCode({ baseUrl }, token, authorizerAppid, http()),
-                )
-              : undefined;
-        if (!result) throw new Error('WeChat recovers refresh tokens from the authorizer list');
+        const result = await onBehalfOf(platform, componentAppid, (_adapter, endpoint, token) =>
+          retrieve({ ...endpoint, authorizerAppid }, token, singleUseHttp(deps.http, started)),
+        );
         return { code: result.authorizationCode, expiresInSeconds: result.expiresInSeconds };
       });
     },

@@ -28,8 +28,25 @@ import {
   type ComponentSettings,
   type TicketPush,
 } from '../workflows/messages';
-import { TokenAppId, TokenComponentAppId, TokenKind, TokenPlatform, TokenStatus } from '../workflows/search-attributes';
+import {
+  TokenAppId,
+  TokenComponentAppId,
+  TokenKind,
+  TokenPlatform,
+  TokenSettings,
+  TokenStatus,
+} from '../workflows/search-attributes';
 import { tpDescriptor, type TpPlatform } from '../workflows/tp-platforms';
+
+/** A short digest of configured settings (never the settings: search attributes are plaintext). */
+export function settingsDigest(settings: object): string {
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
+}
+
+export function appSettings(app: WechatAppConfig): AppSettings {
+  const settings = { mode: app.mode, secretRef: app.secret };
+  return { ...settings, digest: settingsDigest(settings) };
+}
 
 /** Where credential workflows live: the client that starts them and their task queue. */
 export interface WorkflowTarget {
@@ -40,7 +57,7 @@ export interface WorkflowTarget {
 /** Configuration or the admin API: starts the app's workflow or hands it its current settings. */
 export async function registerApp({ client, taskQueue }: WorkflowTarget, app: WechatAppConfig): Promise<string> {
   const workflowId = appWorkflowId(app.platform, app.appid);
-  const settings: AppSettings = { mode: app.mode, secretRef: app.secret };
+  const settings = appSettings(app);
   const input: AppTokenInput = { platform: app.platform, appid: app.appid, settings };
   await client.workflow.signalWithStart(appTokenWorkflow, {
     workflowId,
@@ -53,6 +70,7 @@ export async function registerApp({ client, taskQueue }: WorkflowTarget, app: We
       { key: TokenKind, value: 'app' },
       { key: TokenAppId, value: app.appid },
       { key: TokenStatus, value: 'pending' },
+      { key: TokenSettings, value: settings.digest! },
     ],
     staticSummary: `${app.platform} app ${app.appid} access_token (${app.mode} mode)`,
     staticDetails: [
@@ -65,19 +83,17 @@ export async function registerApp({ client, taskQueue }: WorkflowTarget, app: We
 }
 
 export function componentSettings(component: ComponentConfig): ComponentSettings {
-  return {
+  const settings = {
     secretRef: component.secret,
     ticketValidityMs: component.ticketValidityMs ?? tpDescriptor(component.platform).ticketValidityMs,
     staleTicketAfterMs: component.staleTicketAfterMs ?? DEFAULT_STALE_TICKET_AFTER_MS,
   };
+  return { ...settings, digest: settingsDigest(settings) };
 }
 
 function componentStart(taskQueue: string, component: ComponentConfig) {
-  const input: ComponentTokenInput = {
-    platform: component.platform,
-    componentAppid: component.componentAppid,
-    settings: componentSettings(component),
-  };
+  const settings = componentSettings(component);
+  const input: ComponentTokenInput = { platform: component.platform, componentAppid: component.componentAppid, settings };
   return {
     workflowId: componentWorkflowId(component.platform, component.componentAppid),
     taskQueue,
@@ -88,6 +104,7 @@ function componentStart(taskQueue: string, component: ComponentConfig) {
       { key: TokenAppId, value: component.componentAppid },
       { key: TokenComponentAppId, value: component.componentAppid },
       { key: TokenStatus, value: 'pending' },
+      { key: TokenSettings, value: settings.digest! },
     ],
     staticSummary: `${component.platform} component ${component.componentAppid} component_access_token`,
     staticDetails: [
@@ -106,7 +123,7 @@ export async function registerComponent(
   await client.workflow.signalWithStart(componentTokenWorkflow, {
     ...start,
     signal: configureComponentSignal,
-    signalArgs: [componentSettings(component)],
+    signalArgs: [start.args[0].settings],
   });
   return start.workflowId;
 }

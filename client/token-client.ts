@@ -1,7 +1,10 @@
 /**
- * TokenClient: how Node services get tokens. Reads are served from an in-memory copy valid until
- * shortly before expiry (bounded by a max age), so at steady state a read costs no Temporal call;
- * concurrent misses share one query. A rejected token is reported once and the fresh one cached.
+ * TokenClient: how Node services get tokens. A read takes the view each credential workflow
+ * publishes in its memo, with `describe()`: served by the Temporal server's history service, so no
+ * worker and no replay is involved, and reads go on while every worker is down. The view is cached
+ * until shortly before the workflow's next scheduled refresh or the expiry (token-cache.ts); a token
+ * past its expiry is never returned. Concurrent misses share one describe; concurrent reports of one
+ * token share one `refresh` update, and a report of a token already replaced costs no Temporal call.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { credentialWorkflowId, type CredentialRef } from '../workflows/credential-ids';
@@ -9,10 +12,12 @@ import {
   describeQuery,
   refreshUpdate,
   tokenQuery,
+  TOKEN_VIEW_MEMO_KEY,
   type CredentialDescription,
   type CredentialStatus,
   type TokenView,
 } from '../workflows/messages';
+import { cachedToken, TokenCache } from './token-cache';
 import { isTokenRejection } from './token-errors';
 
 export interface IssuedToken {
@@ -39,53 +44,38 @@ export class TokenUnavailableError extends Error {
   }
 }
 
-export interface TokenClientOptions {
-  /** Longest a cached token is served without asking the workflow again. */
-  maxAgeMs?: number;
-}
-
-interface CacheEntry {
-  token: IssuedToken;
-  validUntil: number;
-}
+type Handle = ReturnType<Client['workflow']['getHandle']>;
 
 export class TokenClient {
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly inFlight = new Map<string, Promise<IssuedToken>>();
-  private readonly maxAgeMs: number;
+  private readonly cache = new TokenCache();
+  /** One describe per credential at a time. */
+  private readonly reads = new Map<string, Promise<TokenView>>();
+  /** One `refresh` update per credential, chain and version at a time. */
+  private readonly reports = new Map<string, Promise<IssuedToken>>();
 
-  constructor(
-    private readonly client: Client,
-    options: TokenClientOptions = {},
-  ) {
-    this.maxAgeMs = options.maxAgeMs ?? 60_000;
-  }
+  constructor(private readonly client: Client) {}
 
   async getToken(ref: CredentialRef): Promise<IssuedToken> {
     const id = credentialWorkflowId(ref);
-    const cached = this.cache.get(id);
-    if (cached && cached.validUntil > Date.now()) return cached.token;
-    let pending = this.inFlight.get(id);
-    if (!pending) {
-      pending = this.queryToken(id).finally(() => this.inFlight.delete(id));
-      this.inFlight.set(id, pending);
-    }
-    return pending;
+    const cached = this.cache.fresh(id, Date.now());
+    if (cached) return issued(cached);
+    return this.issue(id, await this.read(id));
   }
 
   /**
    * Reports `accessToken` as rejected and returns the fresh token. A token that is no longer the
-   * current one causes no refresh: the current token is returned.
+   * current one causes no refresh: the current token is returned (from the cache when it knows the
+   * reported token was replaced). Concurrent reports of one token share one update.
    */
   async reportInvalid(ref: CredentialRef, accessToken: string): Promise<IssuedToken> {
     const id = credentialWorkflowId(ref);
-    const cached = this.cache.get(id)?.token;
-    const current = cached?.accessToken === accessToken ? cached : await this.queryToken(id);
-    if (current.accessToken !== accessToken) return current;
-    const view = await this.withHandle(id, (handle) =>
-      handle.executeUpdate(refreshUpdate, { args: [{ version: current.version }] }),
-    );
-    return this.remember(id, view);
+    const known = this.cache.recognise(id, accessToken, Date.now());
+    if (known?.kind === 'superseded') return issued(known.current);
+    if (known?.kind === 'current') return this.report(id, known.token.chain, known.token.version);
+    // Unknown to this process: ask which token is current before reporting anything.
+    const current = await this.read(id);
+    if (current.accessToken !== accessToken || current.expiresAt === undefined) return this.issue(id, current);
+    return this.report(id, current.firstRunId ?? '', current.version);
   }
 
   /**
@@ -111,34 +101,51 @@ export class TokenClient {
     return fn(fresh.accessToken);
   }
 
+  /** The lifecycle, from the workflow itself (`describe` query: needs a worker). */
   async describe(ref: CredentialRef): Promise<CredentialDescription> {
     return this.withHandle(credentialWorkflowId(ref), (handle) => handle.query(describeQuery));
   }
 
-  /** The current token from the workflow, bypassing (and refilling) the cache. */
-  private async queryToken(id: string): Promise<IssuedToken> {
-    const view = await this.withHandle(id, (handle) => handle.query(tokenQuery));
-    return this.remember(id, view);
-  }
-
-  private remember(id: string, view: TokenView): IssuedToken {
-    if (!view.accessToken || view.expiresAt === undefined) {
-      this.cache.delete(id);
-      throw new TokenUnavailableError(id, view.status);
+  /** The published view (single-flight per credential), offered to the cache. */
+  private read(id: string): Promise<TokenView> {
+    let pending = this.reads.get(id);
+    if (!pending) {
+      pending = this.readView(id)
+        .then((view) => this.cache.offer(id, view, Date.now()))
+        .finally(() => this.reads.delete(id));
+      this.reads.set(id, pending);
     }
-    const token = { accessToken: view.accessToken, expiresAt: view.expiresAt, version: view.version };
-    const now = Date.now();
-    // Keep a tenth of the remaining life in reserve, so a cached token is never served near expiry.
-    const validUntil = Math.min(now + this.maxAgeMs, token.expiresAt - (token.expiresAt - now) / 10);
-    const existing = this.cache.get(id);
-    if (!existing || existing.token.version <= token.version) this.cache.set(id, { token, validUntil });
-    return token;
+    return pending;
   }
 
-  private async withHandle<T>(
-    id: string,
-    work: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>,
-  ): Promise<T> {
+  private async readView(id: string): Promise<TokenView> {
+    const described = await this.withHandle(id, (handle) => handle.describe());
+    const view = described.memo?.[TOKEN_VIEW_MEMO_KEY] as TokenView | undefined;
+    if (view) return view;
+    // Not published yet (a workflow that has not run a task with this code): its own answer.
+    return this.withHandle(id, (handle) => handle.query(tokenQuery));
+  }
+
+  private report(id: string, chain: string, version: number): Promise<IssuedToken> {
+    const key = `${id}\u0000${chain}\u0000${version}`;
+    let pending = this.reports.get(key);
+    if (!pending) {
+      pending = this.withHandle(id, (handle) => handle.executeUpdate(refreshUpdate, { args: [{ version }] }))
+        .then((view) => this.issue(id, this.cache.offer(id, view, Date.now())))
+        .finally(() => this.reports.delete(key));
+      this.reports.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** The token in `view`, or TokenUnavailableError: never a token past its expiry. */
+  private issue(id: string, view: TokenView): IssuedToken {
+    const token = cachedToken(view, Date.now());
+    if (!token) throw new TokenUnavailableError(id, view.accessToken ? 'expired' : view.status);
+    return issued(token);
+  }
+
+  private async withHandle<T>(id: string, work: (handle: Handle) => Promise<T>): Promise<T> {
     try {
       return await work(this.client.workflow.getHandle(id));
     } catch (err) {
@@ -146,6 +153,10 @@ export class TokenClient {
       throw err;
     }
   }
+}
+
+function issued(token: { accessToken: string; expiresAt: number; version: number }): IssuedToken {
+  return { accessToken: token.accessToken, expiresAt: token.expiresAt, version: token.version };
 }
 
 function isNotFound(err: unknown): boolean {

@@ -103,8 +103,13 @@ export const apiKeySchema = z
   .strict();
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 
+/** What one process runs: everything (the default), or only the worker or only the gateway (scale-out). */
+export const ROLES = ['all', 'worker', 'gateway'] as const;
+export type Role = (typeof ROLES)[number];
+
 export const configSchema = z
   .object({
+    role: z.enum(ROLES).default('all'),
     temporal: z
       .object({
         namespace: z.string().min(1).default('default'),
@@ -153,6 +158,25 @@ export const configSchema = z
       .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8234) })
       .strict()
       .prefault({}),
+    /**
+     * Worker tuning for a fleet (docs/deploy.md has the measurements). Reads come from the memo, so
+     * the sticky cache only saves replays of refreshes: a small cache keeps memory flat at 10,000 credentials.
+     */
+    worker: z
+      .object({
+        maxCachedWorkflows: z.coerce.number().int().min(0).default(500),
+        maxConcurrentWorkflowTaskExecutions: z.coerce.number().int().min(2).default(40),
+        maxConcurrentActivityTaskExecutions: z.coerce.number().int().min(1).default(100),
+        /** A dead worker's cached workflows move to another worker after this long (SDK default 10 s). */
+        stickyQueueScheduleToStartTimeout: z.coerce.number().int().min(100).default(3_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Boot registration of the configured credentials: signal-with-starts in flight at once. */
+    registration: z
+      .object({ concurrency: z.coerce.number().int().min(1).max(512).default(32) })
+      .strict()
+      .prefault({}),
     apps: z.array(wechatAppSchema).default([]),
     components: z.array(componentSchema).default([]),
   })
@@ -169,6 +193,9 @@ export class ConfigError extends Error {
 
 /** Environment variables that map onto config fields (the Temporal ones are read by envconfig). */
 const envFields: Record<string, string[]> = {
+  TOKEN_CENTRAL_ROLE: ['role'],
+  WORKER_MAX_CACHED_WORKFLOWS: ['worker', 'maxCachedWorkflows'],
+  REGISTRATION_CONCURRENCY: ['registration', 'concurrency'],
   TASK_QUEUE: ['temporal', 'taskQueue'],
   TEMPORAL_UI_PORT: ['temporal', 'uiPort'],
   TOKEN_CENTRAL_DATA_DIR: ['dataDir'],

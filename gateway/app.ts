@@ -12,10 +12,8 @@ import { errorHandler, frameworkErrors, notFoundHandler } from './errors';
 import { authPlugin, type AuthOptions } from './plugins/auth';
 import { adminRoutes } from './routes/admin';
 import { tokenRoutes } from './routes/tokens';
-import { tpAuthorizationPlugin } from './routes/tp-authorization';
-import { tpPushPlugin } from './routes/tp-push';
-import { wechatAuthorizationPlugin, type WechatAuthorizationOptions } from './routes/wechat-authorization';
-import { wechatPushPlugin, type WechatPushOptions } from './routes/wechat-push';
+import { authorizeRoutes, type AuthorizeOptions } from './routes/authorize';
+import { pushRoutes, type PushOptions } from './routes/push';
 
 export interface GatewayOptions {
   client: Client;
@@ -35,8 +33,8 @@ export interface GatewayOptions {
   /** Douyin and Baidu API base URLs for pre-auth codes (default the real hosts). */
   douyinBaseUrl?: string;
   baiduBaseUrl?: string;
-  push?: Pick<WechatPushOptions, 'maxBodyBytes' | 'maxSkewSeconds' | 'nowSeconds'>;
-  authorization?: Pick<WechatAuthorizationOptions, 'pageBaseUrl' | 'publicUrl' | 'callbackWaitMs' | 'http'>;
+  push?: Pick<PushOptions, 'maxBodyBytes' | 'maxSkewSeconds' | 'nowSeconds'>;
+  authorization?: Pick<AuthorizeOptions, 'pageBaseUrl' | 'publicUrl' | 'callbackWaitMs' | 'http'>;
 }
 
 export function buildGateway(options: GatewayOptions): FastifyInstance {
@@ -55,44 +53,24 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   void app.register(adminRoutes, { client, taskQueue: options.taskQueue, tokens });
 
   const components = () => options.components ?? [];
-  void app.register(wechatPushPlugin, {
+  void app.register(pushRoutes, {
     client,
     taskQueue: options.taskQueue,
     components,
     env: options.env,
     ...options.push,
   });
-  void app.register(wechatAuthorizationPlugin, {
-    client,
-    tokens,
-    taskQueue: options.taskQueue,
-    components,
-    apiBaseUrl: options.wechatBaseUrl ?? 'https://api.weixin.qq.com',
-    ...options.authorization,
-  });
-  void app.register(tpPushPlugin, {
-    client,
-    taskQueue: options.taskQueue,
-    components,
-    env: options.env,
-    ...options.push,
-  });
-  void app.register(tpAuthorizationPlugin, {
+  void app.register(authorizeRoutes, {
     client,
     tokens,
     taskQueue: options.taskQueue,
     components,
     apiBaseUrls: {
+      wechat: options.wechatBaseUrl ?? 'https://api.weixin.qq.com',
       douyin: options.douyinBaseUrl ?? 'https://open.douyin.com',
       baidu: options.baiduBaseUrl ?? 'https://openapi.baidu.com',
     },
-    pageBaseUrls: {
-      douyin: options.authorization?.pageBaseUrl,
-      baidu: options.authorization?.pageBaseUrl,
-    },
-    publicUrl: options.authorization?.publicUrl,
-    http: options.authorization?.http,
-    callbackWaitMs: options.authorization?.callbackWaitMs,
+    ...options.authorization,
   });
 
   return app;

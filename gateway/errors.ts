@@ -31,12 +31,32 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   if (err instanceof TokenUnavailableError) {
     return reply.status(503).send({ error: { code: 'token_unavailable', message: err.message, status: err.status } });
   }
+  if (isResourceExhausted(err)) {
+    // Temporal refused the call (e.g. too many in-flight updates on one workflow): a retry soon works.
+    return reply
+      .status(503)
+      .header('retry-after', String(BUSY_RETRY_AFTER_SECONDS))
+      .send({ error: { code: 'temporal_busy', message: 'Temporal is busy, retry shortly' } });
+  }
   const statusCode = (err as { statusCode?: number }).statusCode;
   if (statusCode && statusCode >= 400 && statusCode < 500) {
     return reply.status(statusCode).send({ error: { code: 'bad_request', message: (err as Error).message } });
   }
   request.log.error({ err }, 'request failed');
   return reply.status(500).send({ error: { code: 'internal', message: 'internal error' } });
+}
+
+/** Seconds a caller waits before retrying a call Temporal refused as resource-exhausted. */
+export const BUSY_RETRY_AFTER_SECONDS = 1;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+
+/** gRPC RESOURCE_EXHAUSTED anywhere in the error's cause chain (the SDK wraps it in a ServiceError). */
+export function isResourceExhausted(err: unknown): boolean {
+  for (let cause = err, depth = 0; typeof cause === 'object' && cause !== null && depth < 5; depth++) {
+    if ((cause as { code?: unknown }).code === GRPC_RESOURCE_EXHAUSTED) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {

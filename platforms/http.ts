@@ -64,6 +64,13 @@ export async function requestJson(
   return { status, body };
 }
 
+/** `path` on `baseUrl` with `query` set (token APIs take their tokens and secrets there). */
+export function urlWithQuery(baseUrl: string, path: string, query: Readonly<Record<string, string>> = {}): URL {
+  const url = new URL(path, baseUrl);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  return url;
+}
+
 export function httpError(platform: string, status: number) {
   return new PlatformError({
     platform,

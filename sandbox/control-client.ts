@@ -14,8 +14,8 @@ import type {
   DouyinTpAppPatch,
   DouyinTpAppView,
   PushRecord,
-  TpPushFilter,
-} from './tp-common/control-types';
+  JsonPushFilter,
+} from './json-push-platforms/control-types';
 
 export interface ClockView {
   now: number;
@@ -301,7 +301,7 @@ export class SandboxControl {
     return this.call('POST', path, { authorizerAppid });
   }
 
-  async douyinPushes(filter: TpPushFilter = {}): Promise<PushRecord[]> {
+  async douyinPushes(filter: JsonPushFilter = {}): Promise<PushRecord[]> {
     return (await this.call<{ pushes: PushRecord[] }>('GET', `/__sandbox/douyin/pushes${queryString(filter)}`)).pushes;
   }
 
@@ -339,7 +339,7 @@ export class SandboxControl {
     return this.call('POST', `/__sandbox/baidu/tp-apps/${encodeURIComponent(clientId)}/unauthorize`, { appId });
   }
 
-  async baiduPushes(filter: TpPushFilter = {}): Promise<PushRecord[]> {
+  async baiduPushes(filter: JsonPushFilter = {}): Promise<PushRecord[]> {
     return (await this.call<{ pushes: PushRecord[] }>('GET', `/__sandbox/baidu/pushes${queryString(filter)}`)).pushes;
   }
 

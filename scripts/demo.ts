@@ -4,7 +4,7 @@
  * plus a WeChat, a Douyin and a Baidu third-party platform with a few authorizers each.
  */
 import { startSandbox, type SandboxHandle } from '../sandbox';
-import type { ComponentConfig, WechatAppConfig } from '../config/config';
+import { componentSchema, type ComponentConfig, type WechatAppConfig } from '../config/config';
 
 export interface Demo {
   sandbox: SandboxHandle;
@@ -28,6 +28,54 @@ const DEMO_AUTHORIZERS = [
   { authorizerAppid: 'wxdemoauthorizer3', funcInfo: [17, 18, 19] },
 ];
 
+/** A demo third-party platform: how the sandbox creates it, and the env var names its secrets go under. */
+interface DemoComponent {
+  platform: ComponentConfig['platform'];
+  componentAppid: string;
+  envPrefix: string;
+  /** Ticket pushes start later, once the gateway listens (`startComponentDemo`). */
+  create(callbackUrl: string): Promise<DemoComponentSecrets>;
+}
+
+interface DemoComponentSecrets {
+  /** Absent on Baidu, whose TP token needs only client_id and ticket. */
+  secret?: string;
+  token: string;
+  encodingAESKey: string;
+}
+
+function demoComponents(sandbox: SandboxHandle): DemoComponent[] {
+  return [
+    {
+      platform: 'wechat',
+      componentAppid: DEMO_COMPONENT_APPID,
+      envPrefix: 'DEMO_COMPONENT',
+      create: (callbackUrl) =>
+        sandbox.control.createWechatComponent({ componentAppid: DEMO_COMPONENT_APPID, callbackUrl }),
+    },
+    {
+      platform: 'douyin',
+      componentAppid: DEMO_DOUYIN_TPAPP,
+      envPrefix: 'DEMO_DOUYIN',
+      create: async (callbackUrl) => {
+        const tpApp = await sandbox.control.createDouyinTpApp({
+          componentAppid: DEMO_DOUYIN_TPAPP,
+          callbackUrl,
+          startTickets: false,
+        });
+        return { ...tpApp, secret: tpApp.componentSecret };
+      },
+    },
+    {
+      platform: 'baidu',
+      componentAppid: DEMO_BAIDU_CLIENT_ID,
+      envPrefix: 'DEMO_BAIDU',
+      create: (callbackUrl) =>
+        sandbox.control.createBaiduTpApp({ clientId: DEMO_BAIDU_CLIENT_ID, callbackUrl, startTickets: false }),
+    },
+  ];
+}
+
 export async function startDemo(options: { port: number; timeScale: number; gatewayUrl: string }): Promise<Demo> {
   const sandbox = await startSandbox({
     port: options.port,
@@ -49,51 +97,25 @@ export async function startDemo(options: { port: number; timeScale: number; gate
     apps.push({ platform: 'wechat', appid: app.appid, mode: demo.mode, secret: { env } });
   }
   const components: ComponentConfig[] = [];
-  const component = await sandbox.control.createWechatComponent({
-    componentAppid: DEMO_COMPONENT_APPID,
-    callbackUrl: `${options.gatewayUrl}/v1/push/wechat/${DEMO_COMPONENT_APPID}`,
-  });
-  Object.assign(secrets, {
-    DEMO_COMPONENT_SECRET: component.secret,
-    DEMO_COMPONENT_TOKEN: component.token,
-    DEMO_COMPONENT_AES_KEY: component.encodingAESKey,
-  });
-  components.push({
-    platform: 'wechat',
-    componentAppid: DEMO_COMPONENT_APPID,
-    secret: { env: 'DEMO_COMPONENT_SECRET' },
-    token: { env: 'DEMO_COMPONENT_TOKEN' },
-    encodingAESKey: { env: 'DEMO_COMPONENT_AES_KEY' },
-  });
-  const douyin = await sandbox.control.createDouyinTpApp({
-    componentAppid: DEMO_DOUYIN_TPAPP,
-    callbackUrl: `${options.gatewayUrl}/v1/push/douyin/${DEMO_DOUYIN_TPAPP}`,
-    startTickets: false,
-  });
-  Object.assign(secrets, {
-    DEMO_DOUYIN_SECRET: douyin.componentSecret,
-    DEMO_DOUYIN_TOKEN: douyin.token,
-    DEMO_DOUYIN_AES_KEY: douyin.encodingAESKey,
-  });
-  components.push({
-    platform: 'douyin',
-    componentAppid: DEMO_DOUYIN_TPAPP,
-    secret: { env: 'DEMO_DOUYIN_SECRET' },
-    token: { env: 'DEMO_DOUYIN_TOKEN' },
-    encodingAESKey: { env: 'DEMO_DOUYIN_AES_KEY' },
-  });
-  const baidu = await sandbox.control.createBaiduTpApp({
-    clientId: DEMO_BAIDU_CLIENT_ID,
-    callbackUrl: `${options.gatewayUrl}/v1/push/baidu/${DEMO_BAIDU_CLIENT_ID}`,
-    startTickets: false,
-  });
-  Object.assign(secrets, { DEMO_BAIDU_TOKEN: baidu.token, DEMO_BAIDU_AES_KEY: baidu.encodingAESKey });
-  components.push({
-    platform: 'baidu',
-    componentAppid: DEMO_BAIDU_CLIENT_ID,
-    token: { env: 'DEMO_BAIDU_TOKEN' },
-    encodingAESKey: { env: 'DEMO_BAIDU_AES_KEY' },
-  });
+  for (const demo of demoComponents(sandbox)) {
+    const created = await demo.create(`${options.gatewayUrl}/v1/push/${demo.platform}/${demo.componentAppid}`);
+    // Each secret goes to the worker by env var name, the way configured ones do.
+    const ref = (name: string, value: string) => {
+      const env = `${demo.envPrefix}_${name}`;
+      secrets[env] = value;
+      return { env };
+    };
+    // The same schema as configured components: a table entry the worker could not use fails here.
+    components.push(
+      componentSchema.parse({
+        platform: demo.platform,
+        componentAppid: demo.componentAppid,
+        ...(created.secret !== undefined ? { secret: ref('SECRET', created.secret) } : {}),
+        token: ref('TOKEN', created.token),
+        encodingAESKey: ref('AES_KEY', created.encodingAESKey),
+      }),
+    );
+  }
   const startComponentDemo = async () => {
     await sandbox.control.startTickets(DEMO_COMPONENT_APPID);
     // Merchants authorize; their codes arrive as `authorized` events and are exchanged once the

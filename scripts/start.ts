@@ -1,62 +1,93 @@
 /**
- * `npm start`: the whole server in one command.
+ * `npm start`: the whole server in one command, or one role of it.
  *
  * With TEMPORAL_ADDRESS unset it runs the embedded default: a Temporal dev server persisting
  * under .data/ with the Web UI (decrypting through the codec server), the worker and the gateway;
- * with no apps configured, also the platform sandbox with demo apps. With TEMPORAL_ADDRESS set it
- * starts no server and connects there. Ctrl-C (or SIGTERM) stops everything, in reverse order.
+ * with no credentials configured, also the platform sandbox with demo apps. With TEMPORAL_ADDRESS
+ * set it starts no server and connects there. `--role worker` or `--role gateway` (or
+ * TOKEN_CENTRAL_ROLE) runs only that part, so a fleet runs several of each against one cluster.
+ * The gateway listens at once; the configured credentials are registered in the background.
+ * Ctrl-C (or SIGTERM) stops everything, in reverse order.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { assertGatewayExposure } from '../gateway/plugins/auth';
-import { startCodecServer } from '../codec/codec-server';
-import { registerComponent } from '../client/credentials';
-import { buildGateway } from '../gateway/app';
-import { registerApp } from '../client/credentials';
+import { Command, Option } from 'commander';
+import { registerFleet } from '../client/fleet-registration';
 import { TokenClient } from '../client/token-client';
-import { loadCodecKeys } from '../codec/key-ring';
-import { ConfigError, loadConfig } from '../config/config';
+import { startCodecServer } from '../codec/codec-server';
 import { createDataConverter } from '../codec/data-converter';
+import { loadCodecKeys } from '../codec/key-ring';
+import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config';
 import { createLogger, temporalLogger } from '../config/logging';
-import { ensureSearchAttributes } from './search-attributes';
+import { buildGateway } from '../gateway/app';
+import { assertGatewayExposure } from '../gateway/plugins/auth';
 import { createWorker } from '../worker/worker';
+import { prebuiltWorkflowBundle } from '../worker/workflow-bundle';
 import { startDemo, type Demo } from './demo';
 import { startDevServer } from './dev-server';
+import { ensureSearchAttributes } from './search-attributes';
 
 const log = createLogger({ name: 'start' });
 
 type Stop = { name: string; stop: () => Promise<void> };
 
+function parseRole(): Role | undefined {
+  const program = new Command('npm start --')
+    .description('token-central: the embedded default runs everything; a role runs one part of it')
+    .addOption(
+      new Option('--role <role>', 'what this process runs (default: all, or TOKEN_CENTRAL_ROLE)').choices(ROLES),
+    )
+    .parse(process.argv);
+  return program.opts<{ role?: Role }>().role;
+}
+
 async function main(stack: Stop[]) {
   const config = loadConfig();
+  config.role = parseRole() ?? config.role;
+  const { role } = config;
   const embedded = !config.temporalConnection;
+  if (embedded && role !== 'all') {
+    throw new ConfigError(
+      `--role ${role} joins a Temporal cluster: set TEMPORAL_ADDRESS (the embedded server runs with role all)`,
+    );
+  }
+  const runsGateway = role !== 'worker';
+  const runsWorker = role !== 'gateway';
   // Before anything starts: an exposed gateway without API keys is a configuration error.
-  const gatewayWarning = assertGatewayExposure(config.gateway.host, config.gateway.apiKeys);
-  if (gatewayWarning) log.warn(gatewayWarning);
+  if (runsGateway) {
+    const gatewayWarning = assertGatewayExposure(config.gateway.host, config.gateway.apiKeys);
+    if (gatewayWarning) log.warn(gatewayWarning);
+  }
   Runtime.install({ logger: temporalLogger(createLogger({ name: 'temporal', level: 'warn' })), shutdownSignals: [] });
   mkdirSync(config.dataDir, { recursive: true });
 
   const { ring, notice } = loadCodecKeys({ env: process.env, dataDir: config.dataDir, embedded });
   if (notice) log.warn(notice);
   const dataConverter = createDataConverter(ring);
-  const uiOrigins = [`http://localhost:${config.temporal.uiPort}`, `http://127.0.0.1:${config.temporal.uiPort}`];
-  const codec = await startCodecServer({
-    ring,
-    host: config.codecServer.host,
-    port: config.codecServer.port,
-    bearerToken: process.env.CODEC_SERVER_TOKEN,
-    allowedOrigins: uiOrigins,
-  });
-  stack.push({ name: 'codec server', stop: () => codec.close() });
+
+  // The Web UI decrypts history through the codec server: run with everything, not with each replica.
+  let codecUrl: string | undefined;
+  if (role === 'all') {
+    const uiOrigins = [`http://localhost:${config.temporal.uiPort}`, `http://127.0.0.1:${config.temporal.uiPort}`];
+    const codec = await startCodecServer({
+      ring,
+      host: config.codecServer.host,
+      port: config.codecServer.port,
+      bearerToken: process.env.CODEC_SERVER_TOKEN,
+      allowedOrigins: uiOrigins,
+    });
+    stack.push({ name: 'codec server', stop: () => codec.close() });
+    codecUrl = codec.url;
+  }
 
   let connectionOptions = config.temporalConnection;
   if (!connectionOptions) {
     const server = await startDevServer({
       port: config.temporal.devServerPort,
       uiPort: config.temporal.uiPort,
-      uiCodecEndpoint: codec.url,
+      uiCodecEndpoint: codecUrl,
       dbFile: path.join(config.dataDir, 'temporal.db'),
       namespace: config.temporal.namespace,
     });
@@ -64,6 +95,7 @@ async function main(stack: Stop[]) {
     connectionOptions = { address: server.address };
     log.info(`Temporal dev server on ${server.address}, state in ${config.dataDir}`);
   }
+  const temporalAddress = connectionOptions.address ?? 'localhost:7233';
 
   const clientConnection = await Connection.connect(connectionOptions);
   stack.push({ name: 'client connection', stop: () => clientConnection.close() });
@@ -73,96 +105,135 @@ async function main(stack: Stop[]) {
     );
   }
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
+  const target = { client, taskQueue: config.temporal.taskQueue };
 
-  let apps = config.apps;
-  let components = config.components;
-  let demo: Demo | undefined;
-  const localGatewayUrl = `http://${['0.0.0.0', '::'].includes(config.gateway.host) ? '127.0.0.1' : config.gateway.host}:${config.gateway.port}`;
-  // The demo platform only when no platform credentials at all are configured: real credentials
-  // must never be pointed at the sandbox.
-  if (apps.length === 0 && components.length === 0) {
-    const started = await startDemo({
-      port: config.sandbox.port,
-      timeScale: config.sandbox.timeScale,
-      gatewayUrl: localGatewayUrl,
+  const demo = role === 'all' ? await maybeStartDemo(config, stack) : undefined;
+  const fleet = demo ?? { apps: config.apps, components: config.components };
+
+  if (runsGateway) {
+    const gateway = buildGateway({
+      client,
+      tokens: new TokenClient(client),
+      taskQueue: config.temporal.taskQueue,
+      logger: log,
+      auth: { apiKeys: config.gateway.apiKeys, rateLimit: config.gateway.rateLimit },
+      components: fleet.components,
+      wechatBaseUrl: config.platforms.wechat.baseUrl,
+      douyinBaseUrl: config.platforms.douyin.baseUrl,
+      baiduBaseUrl: config.platforms.baidu.baseUrl,
+      ...(demo ? { authorization: { pageBaseUrl: demo.sandbox.url } } : {}),
     });
-    demo = started;
-    stack.push({ name: 'sandbox', stop: () => started.sandbox.close() });
-    Object.assign(process.env, demo.secrets);
-    config.platforms.wechat.baseUrl = demo.sandbox.url;
-    config.platforms.douyin.baseUrl = demo.sandbox.url;
-    config.platforms.baidu.baseUrl = demo.sandbox.url;
-    apps = demo.apps;
-    components = demo.components;
-    log.info(
-      `No credentials configured: demo platform sandbox on ${demo.sandbox.url} (time ×${config.sandbox.timeScale})`,
-    );
+    await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
+    stack.push({ name: 'gateway', stop: () => gateway.close() });
   }
 
-  const workerConnection = await NativeConnection.connect(connectionOptions);
-  stack.push({ name: 'worker connection', stop: () => workerConnection.close() });
-  const worker = await createWorker({
-    connection: workerConnection,
-    client,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    dataConverter,
-    platforms: config.platforms,
-  });
-  const running = worker.run();
-  stack.push({
-    name: 'worker',
-    stop: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    },
-  });
-  running.catch((err: unknown) => {
-    log.error({ err }, 'worker failed');
-    process.kill(process.pid, 'SIGTERM');
-  });
-
-  const target = { client, taskQueue: config.temporal.taskQueue };
-  for (const app of apps) await registerApp(target, app);
-  log.info(`${apps.length} app(s) registered`);
-  for (const component of components) await registerComponent(target, component);
-  if (components.length > 0) log.info(`${components.length} third-party platform(s) registered`);
-
-  const gateway = buildGateway({
-    client,
-    tokens: new TokenClient(client),
-    taskQueue: config.temporal.taskQueue,
-    logger: log,
-    auth: { apiKeys: config.gateway.apiKeys, rateLimit: config.gateway.rateLimit },
-    components,
-    wechatBaseUrl: config.platforms.wechat.baseUrl,
-    douyinBaseUrl: config.platforms.douyin.baseUrl,
-    baiduBaseUrl: config.platforms.baidu.baseUrl,
-    ...(demo ? { authorization: { pageBaseUrl: demo.sandbox.url } } : {}),
-  });
-  await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
-  stack.push({ name: 'gateway', stop: () => gateway.close() });
+  if (runsWorker) {
+    const workerConnection = await NativeConnection.connect(connectionOptions);
+    stack.push({ name: 'worker connection', stop: () => workerConnection.close() });
+    const worker = await createWorker({
+      connection: workerConnection,
+      client,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      dataConverter,
+      platforms: config.platforms,
+      workflowBundle: await prebuiltWorkflowBundle(config.dataDir),
+      options: config.worker,
+    });
+    const running = worker.run();
+    stack.push({
+      name: 'worker',
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      },
+    });
+    running.catch((err: unknown) => {
+      log.error({ err }, 'worker failed');
+      process.kill(process.pid, 'SIGTERM');
+    });
+    // Reads are served meanwhile: registration runs behind the listening gateway.
+    void registerInBackground(target, fleet, config);
+  }
   await demo?.startComponentDemo();
+  printBanner(config, temporalAddress, fleet, codecUrl);
+}
 
-  const gatewayUrl = `http://${config.gateway.host}:${config.gateway.port}`;
-  process.stdout.write(
-    [
-      '',
-      embedded
-        ? `Temporal Web UI:  http://localhost:${config.temporal.uiPort}`
-        : `Temporal:         ${connectionOptions.address}`,
-      `Gateway:          ${gatewayUrl}   (try: curl ${gatewayUrl}/v1/tokens/app/wechat/${apps[0]?.appid ?? '<appid>'})`,
-      ...(components.length > 0
-        ? components.map(
-            (c) =>
-              `Third-party:      curl ${gatewayUrl}/v1/apps?component=${c.componentAppid}   (${c.platform}; authorize: ${gatewayUrl}/v1/authorize/${c.platform}/${c.componentAppid})`,
-          )
-        : []),
-      `Codec server:     ${codec.url}`,
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n') + '\n',
+/** The demo platform only when no platform credentials at all are configured: real ones never point at the sandbox. */
+async function maybeStartDemo(config: Config, stack: Stop[]): Promise<Demo | undefined> {
+  if (config.apps.length > 0 || config.components.length > 0) return undefined;
+  const demo = await startDemo({
+    port: config.sandbox.port,
+    timeScale: config.sandbox.timeScale,
+    gatewayUrl: localGatewayUrl(config),
+  });
+  stack.push({ name: 'sandbox', stop: () => demo.sandbox.close() });
+  Object.assign(process.env, demo.secrets);
+  config.platforms.wechat.baseUrl = demo.sandbox.url;
+  config.platforms.douyin.baseUrl = demo.sandbox.url;
+  config.platforms.baidu.baseUrl = demo.sandbox.url;
+  log.info(
+    `No credentials configured: demo platform sandbox on ${demo.sandbox.url} (time ×${config.sandbox.timeScale})`,
   );
+  return demo;
+}
+
+async function registerInBackground(
+  target: Parameters<typeof registerFleet>[0],
+  fleet: Parameters<typeof registerFleet>[1],
+  config: Config,
+) {
+  const started = Date.now();
+  const total = fleet.apps.length + fleet.components.length;
+  let lastLog = 0;
+  try {
+    const result = await registerFleet(target, fleet, {
+      concurrency: config.registration.concurrency,
+      onProgress: (done, pending) => {
+        if (Date.now() - lastLog < 2_000 && done < pending) return;
+        lastLog = Date.now();
+        log.info(`registering credentials: ${done}/${pending}`);
+      },
+    });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    log.info(`${total} credential(s): ${result.registered} registered, ${result.unchanged} unchanged, in ${seconds} s`);
+    for (const { id, error } of result.failed) log.error({ err: error }, `registering ${id} failed`);
+  } catch (err) {
+    log.error({ err }, 'registering the configured credentials failed');
+  }
+}
+
+function localGatewayUrl(config: Config): string {
+  const host = ['0.0.0.0', '::'].includes(config.gateway.host) ? '127.0.0.1' : config.gateway.host;
+  return `http://${host}:${config.gateway.port}`;
+}
+
+function printBanner(
+  config: Config,
+  temporalAddress: string,
+  fleet: Pick<Demo, 'apps' | 'components'>,
+  codecUrl: string | undefined,
+) {
+  const gatewayUrl = `http://${config.gateway.host}:${config.gateway.port}`;
+  const lines = [
+    '',
+    config.temporalConnection
+      ? `Temporal:         ${temporalAddress}`
+      : `Temporal Web UI:  http://localhost:${config.temporal.uiPort}`,
+    `Role:             ${config.role}`,
+  ];
+  if (config.role !== 'worker') {
+    lines.push(
+      `Gateway:          ${gatewayUrl}   (try: curl ${gatewayUrl}/v1/tokens/app/wechat/${fleet.apps[0]?.appid ?? '<appid>'})`,
+      ...fleet.components.map(
+        (c) =>
+          `Third-party:      curl ${gatewayUrl}/v1/apps?component=${c.componentAppid}   (${c.platform}; authorize: ${gatewayUrl}/v1/authorize/${c.platform}/${c.componentAppid})`,
+      ),
+    );
+  }
+  if (codecUrl) lines.push(`Codec server:     ${codecUrl}`);
+  lines.push('Press Ctrl-C to stop.', '');
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 const stack: Stop[] = [];

@@ -3,9 +3,10 @@
  * Obtains the access token in the app's mode, refreshes it ahead of expiry, answers reads and
  * handles passive refresh. The appsecret never enters it: activities resolve `secretRef`.
  */
-import { continueAsNew, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { CredentialEntity, type Attempt } from './credential-entity';
+import { PLATFORM_CALL } from './activity-policies';
+import { CredentialEntity, publishSettingsDigest, type Attempt } from './credential-entity';
 import { initialState, type CredentialState } from './credential-state';
 import { appWorkflowId } from './credential-ids';
 import { configureSignal, type AppSettings } from './messages';
@@ -19,11 +20,7 @@ export interface AppTokenInput {
   state?: CredentialState;
 }
 
-/** The HTTP timeout (10 s) stays below this, so an attempt never outlives its request. */
-const { fetchWechatAppToken } = proxyActivities<Activities>({
-  startToCloseTimeout: '20s',
-  retry: { maximumAttempts: 1 },
-});
+const { fetchWechatAppToken } = proxyActivities<Activities>(PLATFORM_CALL);
 
 export async function appTokenWorkflow(input: AppTokenInput): Promise<void> {
   let settings = input.settings;
@@ -40,15 +37,12 @@ export async function appTokenWorkflow(input: AppTokenInput): Promise<void> {
   setHandler(configureSignal, (next) => {
     reconfigured = JSON.stringify(next) !== JSON.stringify(settings);
     settings = next;
+    if (reconfigured) publishSettingsDigest(next.digest);
   });
 
   const fetchToken = (forceRefresh: boolean) =>
     fetchWechatAppToken.executeWithOptions(
-      {
-        startToCloseTimeout: '20s',
-        retry: { maximumAttempts: 1 },
-        summary: `${forceRefresh ? 'force-refresh' : settings.mode} token for ${input.appid}`,
-      },
+      { ...PLATFORM_CALL, summary: `${forceRefresh ? 'force-refresh' : settings.mode} token for ${input.appid}` },
       [{ appid: input.appid, mode: settings.mode, secretRef: settings.secretRef, forceRefresh }],
     );
 
@@ -73,7 +67,7 @@ export async function appTokenWorkflow(input: AppTokenInput): Promise<void> {
   if (!entity.state.token) await entity.refresh(obtain);
   for (;;) {
     if (await entity.shouldContinueAsNew()) {
-      await continueAsNew<typeof appTokenWorkflow>({ ...input, settings, state: entity.state });
+      await entity.continueAsNew<typeof appTokenWorkflow>({ ...input, settings, state: entity.state });
     }
     const due = await entity.sleepUntilDue(() => reconfigured);
     if (reconfigured) {

@@ -5,8 +5,9 @@
  * workflow. Where the exchange does not name the account (Baidu), its app id comes from the event
  * or, for a redirect, from the app-info API called with the new token.
  */
-import { ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { CODE_EXCHANGE, IDEMPOTENT_CALL } from './activity-policies';
 import { failureFacts } from './credential-entity';
 import { tpDescriptor, type TpPlatform } from './tp-platforms';
 
@@ -30,24 +31,8 @@ export interface AuthCodeResult {
   recovering?: boolean;
 }
 
-/**
- * The exchange is not retried once the request may have been sent (the code is single-use);
- * failures before sending (component token not yet available) are retried by the activity's policy.
- */
-const exchangeOptions: ActivityOptions = {
-  startToCloseTimeout: '20s',
-  retry: {
-    maximumAttempts: 30,
-    initialInterval: '1s',
-    maximumInterval: '10s',
-    nonRetryableErrorTypes: ['PlatformError'],
-  },
-};
-const { exchangeAuthCode } = proxyActivities<Activities>(exchangeOptions);
-const { handOverGrant, resolveAuthorizerAppid } = proxyActivities<Activities>({
-  startToCloseTimeout: '20s',
-  retry: { maximumAttempts: 20, initialInterval: '1s', maximumInterval: '10s' },
-});
+const { exchangeAuthCode } = proxyActivities<Activities>(CODE_EXCHANGE);
+const { handOverGrant, resolveAuthorizerAppid } = proxyActivities<Activities>(IDEMPOTENT_CALL);
 
 export async function authCodeWorkflow(input: AuthCodeInput): Promise<AuthCodeResult> {
   const platform = input.platform ?? 'wechat';
@@ -55,10 +40,7 @@ export async function authCodeWorkflow(input: AuthCodeInput): Promise<AuthCodeRe
   let exchanged: Awaited<ReturnType<typeof exchangeAuthCode>>;
   try {
     exchanged = await exchangeAuthCode.executeWithOptions(
-      {
-        ...exchangeOptions,
-        summary: `exchange ${platform} authorization code (${input.source})`,
-      },
+      { ...CODE_EXCHANGE, summary: `exchange ${platform} authorization code (${input.source})` },
       [{ platform, componentAppid, code: input.code }],
     );
   } catch (err) {
@@ -68,11 +50,7 @@ export async function authCodeWorkflow(input: AuthCodeInput): Promise<AuthCodeRe
     const ambiguous = facts.ambiguous || facts.activityTimeout;
     if (!ambiguous || tpDescriptor(platform).recovery !== 'retrieve_code' || !input.authorizerAppid) throw err;
     await handOverGrant.executeWithOptions(
-      {
-        startToCloseTimeout: '20s',
-        retry: { maximumAttempts: 20, initialInterval: '1s', maximumInterval: '10s' },
-        summary: `hand over to authorizer ${input.authorizerAppid} for recovery`,
-      },
+      { ...IDEMPOTENT_CALL, summary: `hand over to authorizer ${input.authorizerAppid} for recovery` },
       [
         {
           platform,
@@ -100,21 +78,13 @@ export async function authCodeWorkflow(input: AuthCodeInput): Promise<AuthCodeRe
     if (!exchanged.grant.accessToken)
       throw ApplicationFailure.nonRetryable('exchange returned neither an app id nor a token');
     authorizerAppid = await resolveAuthorizerAppid.executeWithOptions(
-      {
-        startToCloseTimeout: '20s',
-        retry: { maximumAttempts: 20, initialInterval: '1s', maximumInterval: '10s' },
-        summary: `${platform} app id of the new authorization (app info)`,
-      },
+      { ...IDEMPOTENT_CALL, summary: `${platform} app id of the new authorization (app info)` },
       [{ platform, accessToken: exchanged.grant.accessToken }],
     );
     appidFrom = 'app_info';
   }
   await handOverGrant.executeWithOptions(
-    {
-      startToCloseTimeout: '20s',
-      retry: { maximumAttempts: 20, initialInterval: '1s', maximumInterval: '10s' },
-      summary: `hand over to authorizer ${authorizerAppid}`,
-    },
+    { ...IDEMPOTENT_CALL, summary: `hand over to authorizer ${authorizerAppid}` },
     [{ platform, componentAppid, authorizerAppid, grant: { ...exchanged.grant, source: input.source } }],
   );
   return { authorizerAppid, funcInfo: exchanged.grant.funcInfo, appidFrom };

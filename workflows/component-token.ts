@@ -5,9 +5,10 @@
  * channel as a stale ticket and, where the platform can (WeChat), asks it to restart pushes.
  * Platform differences are data (tp-platforms.ts). Started by configuration or the first ticket push.
  */
-import { continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { CredentialEntity, failureSummary, type Attempt } from './credential-entity';
+import { PLATFORM_CALL } from './activity-policies';
+import { CredentialEntity, failureSummary, publishSettingsDigest, type Attempt } from './credential-entity';
 import { initialState, type CredentialState } from './credential-state';
 import { componentWorkflowId } from './credential-ids';
 import {
@@ -41,10 +42,7 @@ export const DEFAULT_TICKET_VALIDITY_MS = 12 * 60 * 60 * 1000;
 /** Three missed pushes (every 10 min): the push service probably stopped. */
 export const DEFAULT_STALE_TICKET_AFTER_MS = 30 * 60 * 1000;
 
-const { fetchComponentToken, startWechatPushTicket } = proxyActivities<Activities>({
-  startToCloseTimeout: '20s',
-  retry: { maximumAttempts: 1 },
-});
+const { fetchComponentToken, startWechatPushTicket } = proxyActivities<Activities>(PLATFORM_CALL);
 
 /** The ticket's state at `now` (pure). */
 export function ticketState(ticket: HeldTicket | undefined, settings: ComponentSettings, now: number): TicketState {
@@ -92,6 +90,7 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
   });
   entity.registerHandlers();
   setHandler(configureComponentSignal, (next) => {
+    if (JSON.stringify(next) !== JSON.stringify(settings)) publishSettingsDigest(next.digest);
     settings = next;
   });
   setHandler(ticketSignal, (push) => {
@@ -104,11 +103,7 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
   const obtain = async (): Promise<Attempt> => {
     if (!ticket) throw new Error('no ticket');
     const obtained = await fetchComponentToken.executeWithOptions(
-      {
-        startToCloseTimeout: '20s',
-        retry: { maximumAttempts: 1 },
-        summary: `${input.platform} component token for ${input.componentAppid}`,
-      },
+      { ...PLATFORM_CALL, summary: `${input.platform} component token for ${input.componentAppid}` },
       [
         {
           platform: input.platform,
@@ -131,7 +126,7 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
     let outcome: string;
     try {
       const result = await startWechatPushTicket.executeWithOptions(
-        { startToCloseTimeout: '20s', retry: { maximumAttempts: 1 }, summary: 'api_start_push_ticket' },
+        { ...PLATFORM_CALL, summary: 'api_start_push_ticket' },
         [{ componentAppid: input.componentAppid, secretRef: settings.secretRef }],
       );
       outcome = result.errmsg || 'ok';
@@ -157,15 +152,10 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
         continue;
       }
     }
-    if (Date.now() >= staleAt()) {
-      await nudgePushes();
-      continue;
-    }
-    const due = await entity.sleepUntilDue(() => newTicket, staleAt());
-    if (!due && !entity.hasPendingReport) continue;
-    if (!hadTicket && !ticket) continue;
-    if (!entity.hasPendingReport && (await entity.shouldContinueAsNew())) {
-      await continueAsNew<typeof componentTokenWorkflow>({
+    // Considered on every pass, not only before a refresh: a 30-day Baidu TP token sees thousands
+    // of ticket pushes between two refreshes.
+    if (!entity.hasPendingReport && (await entity.shouldContinueAsNew()) && !newTicket) {
+      await entity.continueAsNew<typeof componentTokenWorkflow>({
         ...input,
         settings,
         state: entity.state,
@@ -174,6 +164,13 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
         waitingSince,
       });
     }
+    if (Date.now() >= staleAt()) {
+      await nudgePushes();
+      continue;
+    }
+    const due = await entity.sleepUntilDue(() => newTicket, staleAt());
+    if (!due && !entity.hasPendingReport) continue;
+    if (!hadTicket && !ticket) continue;
     await entity.refresh(obtain);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The workflow-side shell around CredentialState shared by every credential workflow: message
- * handlers (token, describe, invalidate, refresh), the sleep-until-due-or-reported wait, one
- * refresh attempt with its bookkeeping, and what the Web UI shows. Each workflow supplies only
- * how to obtain a token.
+ * handlers (token, describe, invalidate, refresh), the sleep-until-due-or-reported wait (which also
+ * wakes at the token's expiry), one refresh attempt with its bookkeeping, and what is published:
+ * the token view in the memo (read by TokenClient with `describe()`, no worker needed), search
+ * attributes, and what the Web UI shows. Each workflow supplies only how to obtain a token.
  */
 import {
   ActivityFailure,
@@ -10,15 +11,19 @@ import {
   TimeoutFailure,
   allHandlersFinished,
   condition,
+  makeContinueAsNewFunc,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
+  type Workflow,
 } from '@temporalio/workflow';
 import type { PlatformFailureDetails } from '../platforms/errors';
 import {
   acceptReport,
   effectiveStatus,
+  expiryWakeTime,
   hasValidToken,
   nextRefreshTime,
   recordFailure,
@@ -32,12 +37,14 @@ import {
   invalidateSignal,
   refreshUpdate,
   tokenQuery,
+  TOKEN_VIEW_MEMO_KEY,
   type CredentialDescription,
   type CredentialStatus,
   type FailureSummary,
+  type TokenView,
 } from './messages';
 import type { RefreshPolicy } from './refresh-schedule';
-import { TokenExpiresAt, TokenStatus } from './search-attributes';
+import { TokenExpiresAt, TokenSettings, TokenStatus } from './search-attributes';
 
 export interface Attempt {
   obtained: ObtainedToken;
@@ -57,17 +64,37 @@ export interface EntityOptions {
 /** Keeps history bounded even where the server does not suggest continue-as-new. */
 const MAX_HISTORY_EVENTS = 10_000;
 
+/** Publishes a new settings digest (TokenSettings), so a restart of an unchanged fleet signals nothing. */
+export function publishSettingsDigest(digest: string | undefined): void {
+  if (digest) upsertSearchAttributes([{ key: TokenSettings, value: digest }]);
+}
+
 export class CredentialEntity {
   private published: { status?: CredentialStatus; expiresAt?: number } = {};
+  /** The token view last written to the memo (JSON), so it is upserted only when it changes. */
+  private publishedView: string | undefined;
+  /** A refresh attempt is in flight (shown by `describe` and the UI; readers keep the current view). */
+  private refreshing = false;
 
   constructor(
     public state: CredentialState,
     private readonly options: EntityOptions,
-  ) {}
+  ) {
+    // A run continued-as-new may start with the previous run's memo: no need to write it again.
+    const carried = workflowInfo().memo?.[TOKEN_VIEW_MEMO_KEY];
+    if (carried !== undefined) this.publishedView = JSON.stringify(carried);
+    // Readers find a view from the first workflow task on (before that they ask the `token` query).
+    this.publishView();
+  }
+
+  /** What readers get now: the `token` query, `refresh` answers and the memo agree by construction. */
+  view(): TokenView {
+    return { ...tokenView(this.state, Date.now()), firstRunId: workflowInfo().firstExecutionRunId };
+  }
 
   /** Registers the shared handlers; call before the workflow's first await. */
   registerHandlers(): void {
-    setHandler(tokenQuery, () => tokenView(this.state, Date.now()));
+    setHandler(tokenQuery, () => this.view());
     setHandler(describeQuery, () => this.describe());
     setHandler(invalidateSignal, (report) => {
       this.state = acceptReport(this.state, report.version).state;
@@ -80,7 +107,7 @@ export class CredentialEntity {
         if (outcome === 'accepted' || outcome === 'coalesced') {
           await condition(() => this.state.reportedVersion !== report.version);
         }
-        return tokenView(this.state, Date.now());
+        return this.view();
       },
       {
         validator: (report) => {
@@ -95,25 +122,25 @@ export class CredentialEntity {
   }
 
   /**
-   * Sleeps until the refresh is due, a report arrives, `wake()` turns true, or `alsoWakeAt` (epoch
-   * ms) passes. True when the refresh is due.
+   * Sleeps until the refresh is due, a report arrives, `wake()` turns true, `alsoWakeAt` (epoch ms)
+   * passes, or the token expires (then the caller loops and the next call publishes `expired`).
+   * True when the refresh is due.
    */
   async sleepUntilDue(wake: () => boolean = () => false, alsoWakeAt?: number): Promise<boolean> {
     const now = Date.now();
-    const due = nextRefreshTime(this.state, this.options.policy(), this.options.id, now);
-    this.state = { ...this.state, nextRefreshAt: due };
     this.publish();
+    const due = this.state.nextRefreshAt;
     const woken = () => this.hasPendingReport || wake();
     if (woken()) return false;
     if (due !== undefined && due <= now) return true;
-    const until = Math.min(due ?? Infinity, alsoWakeAt ?? Infinity);
+    const until = Math.min(due ?? Infinity, alsoWakeAt ?? Infinity, expiryWakeTime(this.state, now) ?? Infinity);
     if (until === Infinity) {
       await condition(woken);
       return false;
     }
     if (await condition(woken, Math.max(1, until - now))) return false;
-    // Timed out: due unless the earlier `alsoWakeAt` ended the sleep.
-    return due !== undefined && (alsoWakeAt === undefined || due <= alsoWakeAt || Date.now() >= due);
+    // Timed out: due unless an earlier wake-up (`alsoWakeAt`, the expiry) ended the sleep.
+    return due !== undefined && (until === due || Date.now() >= due);
   }
 
   /** Records a token obtained outside `refresh` (an exchanged authorization code). */
@@ -128,8 +155,7 @@ export class CredentialEntity {
   /** Runs one refresh attempt through `obtain`, recording its success or failure. */
   async refresh(obtain: (passive: boolean) => Promise<Attempt>): Promise<boolean> {
     const passive = this.hasPendingReport;
-    const before = this.state.status;
-    this.state = { ...this.state, status: 'refreshing' };
+    this.refreshing = true;
     this.showDetails();
     try {
       const attempt = await obtain(passive);
@@ -137,10 +163,10 @@ export class CredentialEntity {
       if (attempt.warning) this.state = { ...this.state, lastError: attempt.warning };
       return true;
     } catch (err) {
-      this.state = { ...this.state, status: before };
       this.state = recordFailure(this.state, failureSummary(err, Date.now()), Date.now());
       return false;
     } finally {
+      this.refreshing = false;
       this.publish();
     }
   }
@@ -163,12 +189,21 @@ export class CredentialEntity {
     return allHandlersFinished() && !this.hasPendingReport;
   }
 
+  /**
+   * Continues as new carrying the published view: the server does not copy a memo to the next run,
+   * and without it a read between the two runs (worker down) would find no view.
+   */
+  continueAsNew<F extends Workflow>(...args: Parameters<F>): Promise<never> {
+    return makeContinueAsNewFunc<F>({ memo: { [TOKEN_VIEW_MEMO_KEY]: this.view() } })(...args);
+  }
+
   describe(): CredentialDescription {
     const now = Date.now();
     const s = this.state;
+    const lapsed = s.token !== undefined && !hasValidToken(s, now);
     return {
       id: this.options.id,
-      status: effectiveStatus(s, now),
+      status: this.refreshing && !lapsed ? 'refreshing' : effectiveStatus(s, now),
       version: s.version,
       expiresAt: hasValidToken(s, now) ? s.token?.expiresAt : undefined,
       obtainedAt: s.token?.obtainedAt,
@@ -183,9 +218,15 @@ export class CredentialEntity {
     };
   }
 
-  /** Search attributes (only on change: each upsert is a history event) and UI details. */
+  /**
+   * Brings the schedule (nextRefreshAt) up to date and publishes what changed: the token view in the
+   * memo, search attributes (each upsert is a history event, so only on change) and UI details.
+   */
   publish(): void {
-    const status = effectiveStatus(this.state, Date.now());
+    const now = Date.now();
+    const nextRefreshAt = nextRefreshTime(this.state, this.options.policy(), this.options.id, now);
+    if (nextRefreshAt !== this.state.nextRefreshAt) this.state = { ...this.state, nextRefreshAt };
+    const status = effectiveStatus(this.state, now);
     const expiresAt = this.state.token?.expiresAt;
     const updates = [];
     if (status !== this.published.status) updates.push({ key: TokenStatus, value: status });
@@ -194,7 +235,17 @@ export class CredentialEntity {
     }
     if (updates.length > 0) upsertSearchAttributes(updates);
     this.published = { status, expiresAt };
+    this.publishView();
     this.showDetails();
+  }
+
+  /** The token view in the memo (encrypted by the codec like every payload), only when it changed. */
+  private publishView(): void {
+    const view = this.view();
+    const serialized = JSON.stringify(view);
+    if (serialized === this.publishedView) return;
+    upsertMemo({ [TOKEN_VIEW_MEMO_KEY]: view });
+    this.publishedView = serialized;
   }
 
   /** Refreshes the Web UI's current details (e.g. during a multi-step recovery). */
@@ -202,7 +253,7 @@ export class CredentialEntity {
     const d = this.describe();
     const time = (ms?: number) => (ms === undefined ? '—' : new Date(ms).toISOString());
     const lines = [
-      `**${d.id}** — status \`${this.state.status === 'refreshing' ? 'refreshing' : d.status}\``,
+      `**${d.id}** — status \`${d.status}\``,
       '',
       `| | |`,
       `|---|---|`,

@@ -59,23 +59,45 @@ export function hasValidToken(state: CredentialState, now: number): boolean {
   return state.token !== undefined && state.token.expiresAt > now;
 }
 
+/**
+ * Statuses that give way to `expired` once the held token lapses: the workflow still refreshes on its
+ * own (a retry, the hourly recheck of a configuration error), so "no valid token" is the news.
+ * `reauth_required`, `pending` and `revoked` keep their status: only an outside event changes them,
+ * and operators look for them by that name.
+ */
+const EXPIRING: ReadonlySet<CredentialStatus> = new Set(['active', 'refreshing', 'degraded', 'credential_invalid']);
+
 /** The status readers see: a held token past its expiry makes an `active` credential `expired`. */
 export function effectiveStatus(state: CredentialState, now: number): CredentialStatus {
-  if (
-    (state.status === 'active' || state.status === 'refreshing' || state.status === 'degraded') &&
-    !hasValidToken(state, now)
-  ) {
-    return state.token ? 'expired' : state.status === 'refreshing' ? 'refreshing' : 'pending';
+  if (EXPIRING.has(state.status) && !hasValidToken(state, now)) {
+    if (state.token) return 'expired';
+    return state.status === 'active' || state.status === 'degraded' ? 'pending' : state.status;
   }
   return state.status;
 }
 
+/** The workflow's answer to readers (query, update, memo): the token only while it is valid. */
 export function tokenView(state: CredentialState, now: number): TokenView {
   const status = effectiveStatus(state, now);
   const servable = state.status !== 'revoked' && hasValidToken(state, now);
+  const schedule = state.nextRefreshAt === undefined ? {} : { nextRefreshAt: state.nextRefreshAt };
   return servable
-    ? { status, accessToken: state.token!.accessToken, expiresAt: state.token!.expiresAt, version: state.version }
-    : { status, version: state.version };
+    ? {
+        status,
+        accessToken: state.token!.accessToken,
+        expiresAt: state.token!.expiresAt,
+        version: state.version,
+        ...schedule,
+      }
+    : { status, version: state.version, ...schedule };
+}
+
+/**
+ * When the workflow must wake to notice that its token lapsed, whatever else it waits for (a parked
+ * credential has no refresh timer; a query alone does not advance workflow time).
+ */
+export function expiryWakeTime(state: CredentialState, now: number): number | undefined {
+  return hasValidToken(state, now) ? state.token!.expiresAt : undefined;
 }
 
 export type ReportOutcome = 'accepted' | 'coalesced' | 'stale' | 'ignored';
@@ -137,7 +159,11 @@ export function recordFailure(state: CredentialState, failure: FailureSummary, n
   return { ...state, status, consecutiveFailures, lastError: failure, reportedVersion: undefined };
 }
 
-/** When the workflow should next act on its own (undefined: only a message can wake it). */
+/**
+ * When the workflow should next act on its own (undefined: only a message can wake it). Retries count
+ * from the failure, not from `now`, so waking for something else (a report, the token's expiry) does
+ * not push them back.
+ */
 export function nextRefreshTime(
   state: CredentialState,
   policy: RefreshPolicy,
@@ -145,10 +171,14 @@ export function nextRefreshTime(
   now: number,
 ): number | undefined {
   if (PARKED.has(state.status)) return undefined;
-  if (state.status === 'credential_invalid') return now + CREDENTIAL_INVALID_RECHECK_MS;
+  const failedAt = state.consecutiveFailures > 0 ? (state.lastError?.at ?? now) : now;
+  if (state.status === 'credential_invalid') return failedAt + CREDENTIAL_INVALID_RECHECK_MS;
   if (state.consecutiveFailures > 0 || !state.token) {
     const lifetime = state.token?.lifetimeMs ?? 0;
-    return now + retryDelayMs(state.consecutiveFailures, lifetime, state.lastError?.category ?? 'retry_later');
+    return (
+      failedAt +
+      retryDelayMs(state.consecutiveFailures, lifetime, state.lastError?.category ?? 'retry_later', credentialId)
+    );
   }
   // Never schedule into the past: a token handed back with little life left is re-fetched promptly.
   return Math.max(now, refreshAt(state.token, policy, credentialId));

@@ -7,15 +7,28 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 export type CredentialStatus =
   'pending' | 'active' | 'refreshing' | 'degraded' | 'expired' | 'reauth_required' | 'credential_invalid' | 'revoked';
 
-/** What readers get: never an expired token. */
+/**
+ * What readers get, from the `token` query, a `refresh` update or the workflow's memo (published on
+ * every change under TOKEN_VIEW_MEMO_KEY, encrypted by the codec): never an expired token.
+ */
 export interface TokenView {
   status: CredentialStatus;
   accessToken?: string;
   /** Epoch ms. */
   expiresAt?: number;
-  /** Increases every time the token value changes. */
+  /** Increases every time the token value changes (within one run chain, see `firstRunId`). */
   version: number;
+  /** Epoch ms the workflow will next refresh on its own; absent while it waits for an outside event. */
+  nextRefreshAt?: number;
+  /**
+   * The first run of the workflow's continue-as-new chain. A re-created workflow (re-authorization
+   * after revoke, re-registration) starts a new chain whose versions start again at 1.
+   */
+  firstRunId?: string;
 }
+
+/** Memo key of the published TokenView, read with `describe()` by the history service (no worker). */
+export const TOKEN_VIEW_MEMO_KEY = 'tokenView';
 
 export interface FailureSummary {
   at: number;
@@ -59,6 +72,8 @@ export const refreshUpdate = defineUpdate<TokenView, [InvalidationReport]>('refr
 export interface AppSettings {
   mode: 'stable' | 'basic';
   secretRef: { env: string } | { file: string };
+  /** Digest of the settings above, published as the TokenSettings search attribute. */
+  digest?: string;
 }
 export const configureSignal = defineSignal<[AppSettings]>('configure');
 
@@ -83,6 +98,8 @@ export interface ComponentSettings {
   ticketValidityMs: number;
   /** Silence after which the ticket shows as stale and api_start_push_ticket is called. */
   staleTicketAfterMs: number;
+  /** Digest of the settings above, published as the TokenSettings search attribute. */
+  digest?: string;
 }
 export const configureComponentSignal = defineSignal<[ComponentSettings]>('configure');
 

@@ -41,11 +41,19 @@ export function refreshAt(
 /**
  * Backoff after a failed refresh: exponential from 1 s, capped at 5 % of the lifetime (at least 1 s),
  * so a sandbox token with seconds to live is retried within its life and a real one does not storm.
+ * Each credential's delay is spread over ±25 % (a fixed draw per credential and attempt), so after
+ * an upstream outage a fleet does not retry at the same moments.
  */
-export function retryDelayMs(consecutiveFailures: number, lifetimeMs: number, category: string): number {
+export function retryDelayMs(
+  consecutiveFailures: number,
+  lifetimeMs: number,
+  category: string,
+  credentialId: string,
+): number {
   const base = category === 'quota_exhausted' ? 10_000 : 1_000;
   const cap = Math.max(base, lifetimeMs * (category === 'quota_exhausted' ? 0.25 : 0.05));
-  return Math.min(cap, base * 2 ** Math.max(0, consecutiveFailures - 1));
+  const delay = Math.min(cap, base * 2 ** Math.max(0, consecutiveFailures - 1));
+  return Math.round(delay * (0.75 + 0.5 * jitterFraction(`${credentialId}#${consecutiveFailures}`)));
 }
 
 export const FORCE_REFRESH_DAILY_LIMIT = 20;

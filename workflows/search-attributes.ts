@@ -11,6 +11,8 @@ export const TokenAppId = defineSearchAttributeKey('TokenAppId', SearchAttribute
 export const TokenComponentAppId = defineSearchAttributeKey('TokenComponentAppId', SearchAttributeType.KEYWORD);
 export const TokenStatus = defineSearchAttributeKey('TokenStatus', SearchAttributeType.KEYWORD);
 export const TokenExpiresAt = defineSearchAttributeKey('TokenExpiresAt', SearchAttributeType.DATETIME);
+/** A digest of the configured settings (never the settings): a restart re-registers only what changed. */
+export const TokenSettings = defineSearchAttributeKey('TokenSettings', SearchAttributeType.KEYWORD);
 
 export const allSearchAttributes = [
   TokenPlatform,
@@ -19,4 +21,5 @@ export const allSearchAttributes = [
   TokenComponentAppId,
   TokenStatus,
   TokenExpiresAt,
+  TokenSettings,
 ] as const;

@@ -5,15 +5,18 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { IssuedToken, TokenClient } from '../../client/token-client';
-import type { CredentialRef } from '../../workflows/credential-ids';
+import { TokenUnavailableError, type IssuedToken, type TokenClient } from '../../client/token-client';
+import { credentialWorkflowId, type CredentialRef } from '../../workflows/credential-ids';
 import { appRefParams, authorizerRefParams, componentRefParams, invalidateBody, noQuery } from '../request-schemas';
 
-export function tokenBody(token: IssuedToken) {
+/** The answer's body; a token whose expiry has passed is never sent (503 token_unavailable). */
+export function tokenBody(credentialId: string, token: IssuedToken) {
+  const remainingMs = token.expiresAt - Date.now();
+  if (remainingMs <= 0) throw new TokenUnavailableError(credentialId, 'expired');
   return {
     access_token: token.accessToken,
     expires_at: new Date(token.expiresAt).toISOString(),
-    expires_in: Math.max(0, Math.floor((token.expiresAt - Date.now()) / 1000)),
+    expires_in: Math.floor(remainingMs / 1000),
     version: token.version,
   };
 }
@@ -40,13 +43,14 @@ export const credentialPaths: Record<RefKind, string> = {
 export async function tokenRoutes(app: FastifyInstance, { tokens }: { tokens: TokenClient }) {
   for (const kind of ['app', 'component', 'authorizer'] as const) {
     const path = `/v1/tokens/${kind}/${credentialPaths[kind]}`;
-    app.get(path, { config: { scope: 'read', kind } }, async (request) =>
-      tokenBody(await tokens.getToken(credentialRef(kind, request))),
-    );
+    app.get(path, { config: { scope: 'read', kind } }, async (request) => {
+      const ref = credentialRef(kind, request);
+      return tokenBody(credentialWorkflowId(ref), await tokens.getToken(ref));
+    });
     app.post(`${path}/invalidate`, { config: { scope: 'invalidate', kind } }, async (request) => {
       const ref = credentialRef(kind, request);
       const body = invalidateBody.parse(request.body ?? {});
-      return tokenBody(await tokens.reportInvalid(ref, body.access_token));
+      return tokenBody(credentialWorkflowId(ref), await tokens.reportInvalid(ref, body.access_token));
     });
   }
 }

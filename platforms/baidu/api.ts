@@ -5,8 +5,9 @@
  * on the OAuth endpoint.
  */
 import { z } from 'zod';
+import { malformedAnswer, parseAnswer, throwIfErrorAnswer, type AnswerSource } from '../answers';
 import { PlatformError } from '../errors';
-import { httpError, requestJson, type HttpOptions } from '../http';
+import { httpError, requestJson, urlWithQuery, type HttpOptions } from '../http';
 import { classifyBaiduErrno, classifyBaiduOAuthError } from './errors';
 
 export interface BaiduEndpoint {
@@ -20,21 +21,14 @@ export interface BaiduAuthorizerGrant {
   refreshToken: string;
 }
 
-function malformed(what: string): PlatformError {
-  return new PlatformError({
-    platform: 'baidu',
-    category: 'retry_later',
-    code: 'malformed',
-    message: what,
-    ambiguous: true,
-  });
-}
+const BAIDU: AnswerSource = { platform: 'baidu', malformedIsAmbiguous: true };
 
 const errnoEnvelope = z.object({
   errno: z.coerce.number().int(),
   msg: z.string().default(''),
   data: z.unknown().optional(),
 });
+const errnoError = errnoEnvelope.transform(({ errno, msg }) => ({ code: errno, message: msg }));
 const oauthError = z.object({ error: z.string().min(1), error_description: z.string().default('') });
 
 /** Either envelope's error becomes a classified PlatformError; anything else is returned as is. */
@@ -49,30 +43,26 @@ function throwIfBaiduError(body: unknown): void {
       message: error_description,
     });
   }
-  const envelope = errnoEnvelope.safeParse(body);
-  if (envelope.success && envelope.data.errno !== 0) {
-    throw new PlatformError({
-      platform: 'baidu',
-      category: classifyBaiduErrno(envelope.data.errno),
-      code: String(envelope.data.errno),
-      message: envelope.data.msg,
-    });
-  }
+  throwIfErrorAnswer(BAIDU, body, errnoError, classifyBaiduErrno);
 }
 
-function parseData<T>(body: unknown, schema: z.ZodType<T>): T {
+/** A smartapp API call: parameters in the query, the answer's `data` read with `schema`. */
+async function smartappCall<T>(
+  endpoint: BaiduEndpoint,
+  call: { method: 'GET' | 'POST'; path: string; query: Record<string, string> },
+  schema: z.ZodType<T>,
+  http: HttpOptions,
+): Promise<T> {
+  const { body } = await requestJson(
+    'baidu',
+    urlWithQuery(endpoint.baseUrl, call.path, call.query),
+    { method: call.method },
+    http,
+  );
   throwIfBaiduError(body);
   const envelope = errnoEnvelope.safeParse(body);
-  if (!envelope.success) throw malformed('answer is not a Baidu envelope');
-  const data = schema.safeParse(envelope.data.data);
-  if (!data.success) throw malformed(`unexpected data: ${data.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return data.data;
-}
-
-function withQuery(path: string, endpoint: BaiduEndpoint, query: Record<string, string>): URL {
-  const url = new URL(path, endpoint.baseUrl);
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-  return url;
+  if (!envelope.success) throw malformedAnswer(BAIDU, 'answer is not a Baidu envelope');
+  return parseAnswer(BAIDU, envelope.data.data, schema, 'unexpected data');
 }
 
 /** The TP token lives 30 days; the ticket is the latest one pushed. */
@@ -80,16 +70,16 @@ export async function fetchTpAccessToken(
   endpoint: BaiduEndpoint & { clientId: string; ticket: string },
   http: HttpOptions,
 ): Promise<{ accessToken: string; expiresInSeconds: number }> {
-  const { body } = await requestJson(
-    'baidu',
-    withQuery('/public/2.0/smartapp/auth/tp/token', endpoint, {
-      client_id: endpoint.clientId,
-      ticket: endpoint.ticket,
-    }),
-    { method: 'GET' },
+  const data = await smartappCall(
+    endpoint,
+    {
+      method: 'GET',
+      path: '/public/2.0/smartapp/auth/tp/token',
+      query: { client_id: endpoint.clientId, ticket: endpoint.ticket },
+    },
+    z.object({ access_token: z.string().min(1), expires_in: z.coerce.number().positive() }),
     http,
   );
-  const data = parseData(body, z.object({ access_token: z.string().min(1), expires_in: z.coerce.number().positive() }));
   return { accessToken: data.access_token, expiresInSeconds: data.expires_in };
 }
 
@@ -98,15 +88,11 @@ export async function createPreAuthCode(
   tpToken: string,
   http: HttpOptions,
 ): Promise<{ preAuthCode: string; expiresInSeconds: number }> {
-  const { body } = await requestJson(
-    'baidu',
-    withQuery('/rest/2.0/smartapp/tp/createpreauthcode', endpoint, { access_token: tpToken }),
-    { method: 'GET' },
-    http,
-  );
-  const data = parseData(
-    body,
+  const data = await smartappCall(
+    endpoint,
+    { method: 'GET', path: '/rest/2.0/smartapp/tp/createpreauthcode', query: { access_token: tpToken } },
     z.object({ pre_auth_code: z.string().min(1), expires_in: z.coerce.number().positive() }),
+    http,
   );
   return { preAuthCode: data.pre_auth_code, expiresInSeconds: data.expires_in };
 }
@@ -120,7 +106,7 @@ const grantSchema = z.object({
 async function oauthToken(endpoint: BaiduEndpoint, query: Record<string, string>, http: HttpOptions) {
   const { status, body } = await requestJson(
     'baidu',
-    withQuery('/rest/2.0/oauth/token', endpoint, query),
+    urlWithQuery(endpoint.baseUrl, '/rest/2.0/oauth/token', query),
     { method: 'GET', jsonServerErrors: true },
     http,
   );
@@ -133,7 +119,7 @@ async function oauthToken(endpoint: BaiduEndpoint, query: Record<string, string>
   }
   throwIfBaiduError(body);
   const grant = grantSchema.safeParse(body);
-  if (!grant.success) throw malformed('token answer without tokens');
+  if (!grant.success) throw malformedAnswer(BAIDU, 'token answer without tokens');
   return {
     accessToken: grant.data.access_token,
     expiresInSeconds: grant.data.expires_in,
@@ -171,15 +157,11 @@ export async function fetchAppInfo(
   authorizerToken: string,
   http: HttpOptions,
 ): Promise<{ appId: string; appName?: string }> {
-  const { body } = await requestJson(
-    'baidu',
-    withQuery('/rest/2.0/smartapp/app/info', endpoint, { access_token: authorizerToken }),
-    { method: 'GET' },
-    http,
-  );
-  const data = parseData(
-    body,
+  const data = await smartappCall(
+    endpoint,
+    { method: 'GET', path: '/rest/2.0/smartapp/app/info', query: { access_token: authorizerToken } },
     z.object({ app_id: z.union([z.string(), z.number()]).transform(String), app_name: z.string().optional() }).loose(),
+    http,
   );
   return { appId: data.app_id, appName: data.app_name };
 }
@@ -190,15 +172,15 @@ export async function retrieveAuthorizationCode(
   appId: string,
   http: HttpOptions,
 ): Promise<{ authorizationCode: string; expiresInSeconds: number }> {
-  const { body } = await requestJson(
-    'baidu',
-    withQuery('/rest/2.0/smartapp/auth/retrieve/authorizationcode', endpoint, { access_token: tpToken, app_id: appId }),
-    { method: 'POST' },
-    http,
-  );
-  const data = parseData(
-    body,
+  const data = await smartappCall(
+    endpoint,
+    {
+      method: 'POST',
+      path: '/rest/2.0/smartapp/auth/retrieve/authorizationcode',
+      query: { access_token: tpToken, app_id: appId },
+    },
     z.object({ authorization_code: z.string().min(1), expires_in: z.coerce.number().positive() }),
+    http,
   );
   return { authorizationCode: data.authorization_code, expiresInSeconds: data.expires_in };
 }
@@ -209,9 +191,9 @@ export function authorizationPageUrl(input: {
   preAuthCode: string;
   redirectUri: string;
 }): string {
-  const url = new URL('/mappconsole/tp/authorization', input.pageBaseUrl);
-  url.searchParams.set('client_id', input.clientId);
-  url.searchParams.set('pre_auth_code', input.preAuthCode);
-  url.searchParams.set('redirect_uri', input.redirectUri);
-  return url.toString();
+  return urlWithQuery(input.pageBaseUrl, '/mappconsole/tp/authorization', {
+    client_id: input.clientId,
+    pre_auth_code: input.preAuthCode,
+    redirect_uri: input.redirectUri,
+  }).toString();
 }

@@ -13,6 +13,8 @@ export type PushCryptoErrorCode =
   | 'bad_padding'
   | 'truncated'
   | 'wrong_trailer'
+  /** Decrypted, but the payload names another component / TP app than the trailer. */
+  | 'wrong_appid'
   | 'stale_timestamp'
   | 'too_large'
   | 'bad_envelope'

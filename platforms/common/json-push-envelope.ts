@@ -1,6 +1,7 @@
 /**
  * The JSON push envelope shared by Douyin and Baidu: {Nonce, TimeStamp, Encrypt, MsgSignature}, signature inside
- * the body (platforms.md §3.1, §4.1). Only the prefix length and the trailer differ between the two.
+ * the body (platforms.md §3.1, §4.1). Only the prefix length, the trailer (each platform's app id) and the
+ * decrypted payload's schema differ between the two: each platform's push-crypto.ts names them.
  */
 import { z } from 'zod';
 import {
@@ -10,11 +11,11 @@ import {
   encryptMessage,
   PushCryptoError,
   verifySignature,
-  type KeyRing,
   type KeyUsed,
   type PrefixLength,
   type RandomBytes,
 } from './biz-msg-crypt';
+import type { PushAction, PushCheck, PushReader } from '../tp-adapter';
 import { readBoundedBody, DEFAULT_MAX_PUSH_BYTES } from './push-body';
 
 // Documented as strings; numbers are accepted because the signature is computed over the decimal text anyway.
@@ -42,54 +43,70 @@ export function parseJsonEnvelope(body: string | Buffer, maxBytes = DEFAULT_MAX_
   return parsed.data;
 }
 
-export interface OpenJsonPushOptions {
-  token: string;
-  keys: KeyRing;
+/** A platform's side of the envelope: the random prefix's length and the decrypted payload's schema. */
+export interface JsonPushFormat<M> {
+  /** Names the payload in error messages ('Douyin push'). */
+  name: string;
   prefixLength: PrefixLength;
-  expectedTrailer: string;
+  schema: z.ZodType<M>;
+}
+
+/** What the receiver checks a push with; `trailer` is the platform's app id (Douyin TP appid, Baidu client_id). */
+export interface JsonPushReceiver {
+  token: string;
+  encodingAESKey: string;
+  previousEncodingAESKey?: string;
+  trailer: string;
   maxBodyBytes?: number;
-  /** When both are set, pushes whose TimeStamp is further than maxSkewSeconds from nowSeconds are rejected. */
-  nowSeconds?: number;
+  /** With `nowSeconds`: pushes whose TimeStamp is further than this from it are rejected. */
   maxSkewSeconds?: number;
 }
 
-export interface OpenedJsonPush {
-  envelope: JsonPushEnvelope;
-  plaintext: string;
+export interface OpenedJsonPush<M> {
+  message: M;
   keyUsed: KeyUsed;
+  envelope: JsonPushEnvelope;
 }
 
 /** Verify first (cheap, key-independent), then decrypt: a forged body never reaches the cipher. */
-export function openJsonPush(body: string | Buffer, opts: OpenJsonPushOptions): OpenedJsonPush {
-  const envelope = parseJsonEnvelope(body, opts.maxBodyBytes);
-  verifySignature(envelope.MsgSignature, opts.token, envelope.TimeStamp, envelope.Nonce, envelope.Encrypt);
-  if (opts.nowSeconds !== undefined && opts.maxSkewSeconds !== undefined) {
-    checkTimestamp(envelope.TimeStamp, opts.nowSeconds, opts.maxSkewSeconds);
+export function openJsonPush<M>(
+  format: JsonPushFormat<M>,
+  receiver: JsonPushReceiver,
+  body: string | Buffer,
+  opts: { nowSeconds?: number },
+): OpenedJsonPush<M> {
+  const envelope = parseJsonEnvelope(body, receiver.maxBodyBytes);
+  verifySignature(envelope.MsgSignature, receiver.token, envelope.TimeStamp, envelope.Nonce, envelope.Encrypt);
+  if (opts.nowSeconds !== undefined && receiver.maxSkewSeconds !== undefined) {
+    checkTimestamp(envelope.TimeStamp, opts.nowSeconds, receiver.maxSkewSeconds);
   }
-  const opened = decryptWithKeyRing(opts.keys, {
-    prefixLength: opts.prefixLength,
-    encrypt: envelope.Encrypt,
-    expectedTrailer: opts.expectedTrailer,
-  });
-  return { envelope, plaintext: opened.message, keyUsed: opened.keyUsed };
+  const opened = decryptWithKeyRing(
+    { current: receiver.encodingAESKey, previous: receiver.previousEncodingAESKey },
+    { prefixLength: format.prefixLength, encrypt: envelope.Encrypt, expectedTrailer: receiver.trailer },
+  );
+  const message = parsePayload(opened.message, format.schema, format.name);
+  return { message, keyUsed: opened.keyUsed, envelope };
 }
 
-export interface SealJsonPushInput {
+export interface SealJsonPushInput<M> {
   token: string;
   encodingAESKey: string;
-  prefixLength: PrefixLength;
-  trailer: string;
-  plaintext: string;
+  /** A typed message, or raw JSON text (the sandbox uses raw text to simulate malformed payloads). */
+  message: M | string;
   timestamp: string;
   nonce: string;
   random?: RandomBytes;
 }
 
-export function sealJsonPush(input: SealJsonPushInput): { envelope: JsonPushEnvelope; body: string } {
+/** Sandbox side: the POST body the platform would send to the 授权事件接收 URL. */
+export function sealJsonPush<M>(
+  format: JsonPushFormat<M>,
+  input: SealJsonPushInput<M> & { trailer: string },
+): { body: string; envelope: JsonPushEnvelope } {
   const encrypt = encryptMessage({
     encodingAESKey: input.encodingAESKey,
-    prefixLength: input.prefixLength,
-    message: input.plaintext,
+    prefixLength: format.prefixLength,
+    message: typeof input.message === 'string' ? input.message : JSON.stringify(input.message),
     trailer: input.trailer,
     random: input.random,
   });
@@ -113,4 +130,32 @@ export function parsePayload<T>(plaintext: string, schema: z.ZodType<T>, what: s
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new PushCryptoError('bad_payload', `${what}: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** Douyin and Baidu push JSON; the receiver takes these as raw text, since the signature covers the body as sent. */
+export const JSON_PUSH_CONTENT_TYPES = ['application/json', 'text/plain', 'application/octet-stream'] as const;
+
+/** Pushes carry Beijing-time datetimes ("YYYY-MM-DD HH:MM:SS"). */
+export const beijingDatetime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'expected "YYYY-MM-DD HH:MM:SS"');
+
+/** A `beijingDatetime` in epoch seconds (0 when it does not parse). */
+export function beijingSeconds(datetime: string): number {
+  const ms = Date.parse(`${datetime.replace(' ', 'T')}+08:00`);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
+}
+
+/** A JSON-envelope platform's push reader: `open` verifies and decodes; the replay key is the envelope's signature. */
+export function jsonPushReader(
+  open: (check: PushCheck, body: string) => { action: PushAction; envelope: JsonPushEnvelope },
+): PushReader {
+  return {
+    bodyFormat: 'JSON',
+    contentTypes: JSON_PUSH_CONTENT_TYPES,
+    open(check, { body }) {
+      const { action, envelope } = open(check, body);
+      return { action, signature: envelope.MsgSignature, timestamp: envelope.TimeStamp };
+    },
+  };
 }

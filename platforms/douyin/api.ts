@@ -5,8 +5,9 @@
  * `{err_no, err_msg, log_id, data}` envelope elsewhere.
  */
 import { z } from 'zod';
+import { malformedAnswer, parseAnswer, throwIfErrorAnswer, type AnswerSource } from '../answers';
 import { PlatformError } from '../errors';
-import { requestJson, type HttpOptions } from '../http';
+import { requestJson, urlWithQuery, type HttpOptions } from '../http';
 import { classifyDouyinError } from './errors';
 
 export interface DouyinEndpoint {
@@ -24,24 +25,7 @@ export interface DouyinAuthorizerGrant {
   permissions: Array<{ id: number; category?: string; description?: string }>;
 }
 
-function douyinError(code: number, message: string, logId?: string): PlatformError {
-  return new PlatformError({
-    platform: 'douyin',
-    category: classifyDouyinError(code),
-    code: String(code),
-    message: logId ? `${message} (log_id ${logId})` : message,
-  });
-}
-
-function malformed(what: string): PlatformError {
-  return new PlatformError({
-    platform: 'douyin',
-    category: 'retry_later',
-    code: 'malformed',
-    message: what,
-    ambiguous: true,
-  });
-}
+const DOUYIN: AnswerSource = { platform: 'douyin', malformedIsAmbiguous: true };
 
 const envelopeSchema = z.object({
   err_no: z.coerce.number().int(),
@@ -53,16 +37,39 @@ const envelopeSchema = z.object({
 /** Unwraps `{err_no, err_msg, log_id, data}`; throws the classified error when err_no ≠ 0. */
 export function parseDouyinEnvelope<T>(body: unknown, dataSchema: z.ZodType<T>): T {
   const envelope = envelopeSchema.safeParse(body);
-  if (!envelope.success) throw malformed('answer is not a Douyin envelope');
+  if (!envelope.success) throw malformedAnswer(DOUYIN, 'answer is not a Douyin envelope');
   const { err_no, err_msg, log_id, data } = envelope.data;
-  if (err_no !== 0) throw douyinError(err_no, err_msg, log_id);
-  const parsed = dataSchema.safeParse(data);
-  if (!parsed.success)
-    throw malformed(`unexpected data: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return parsed.data;
+  if (err_no !== 0) {
+    throw new PlatformError({
+      platform: 'douyin',
+      category: classifyDouyinError(err_no),
+      code: String(err_no),
+      message: log_id ? `${err_msg} (log_id ${log_id})` : err_msg,
+    });
+  }
+  return parseAnswer(DOUYIN, data, dataSchema, 'unexpected data');
 }
 
-const flatErrorSchema = z.object({ errno: z.coerce.number().int(), message: z.string().default('') });
+/** A tpapp API call with the component token in the `access-token` header; the envelope's `data` read with `schema`. */
+async function tpappCall<T>(
+  endpoint: DouyinEndpoint,
+  componentToken: string,
+  call: { method: 'GET' | 'POST'; path: string; query?: Record<string, string>; json?: unknown },
+  schema: z.ZodType<T>,
+  http: HttpOptions,
+): Promise<T> {
+  const { body } = await requestJson(
+    'douyin',
+    urlWithQuery(endpoint.baseUrl, call.path, call.query),
+    { method: call.method, json: call.json, headers: { 'access-token': componentToken } },
+    http,
+  );
+  return parseDouyinEnvelope(body, schema);
+}
+
+const flatErrorSchema = z
+  .object({ errno: z.coerce.number().int(), message: z.string().default('') })
+  .transform(({ errno, message }) => ({ code: errno, message }));
 const componentTokenSchema = z.object({
   component_access_token: z.string().min(1),
   expires_in: z.coerce.number().positive(),
@@ -73,15 +80,15 @@ export async function fetchComponentAccessToken(
   endpoint: DouyinEndpoint & { secret: string; ticket: string },
   http: HttpOptions,
 ): Promise<{ accessToken: string; expiresInSeconds: number }> {
-  const url = new URL('/openapi/v2/auth/tp/token/', endpoint.baseUrl);
-  url.searchParams.set('component_appid', endpoint.componentAppid);
-  url.searchParams.set('component_appsecret', endpoint.secret);
-  url.searchParams.set('component_ticket', endpoint.ticket);
+  const url = urlWithQuery(endpoint.baseUrl, '/openapi/v2/auth/tp/token/', {
+    component_appid: endpoint.componentAppid,
+    component_appsecret: endpoint.secret,
+    component_ticket: endpoint.ticket,
+  });
   const { body } = await requestJson('douyin', url, { method: 'GET' }, http);
-  const error = flatErrorSchema.safeParse(body);
-  if (error.success && error.data.errno !== 0) throw douyinError(error.data.errno, error.data.message);
+  throwIfErrorAnswer(DOUYIN, body, flatErrorSchema, classifyDouyinError);
   const token = componentTokenSchema.safeParse(body);
-  if (!token.success) throw malformed('component token answer without a token');
+  if (!token.success) throw malformedAnswer(DOUYIN, 'component token answer without a token');
   return { accessToken: token.data.component_access_token, expiresInSeconds: token.data.expires_in };
 }
 
@@ -90,15 +97,12 @@ export async function createPreAuthCode(
   componentToken: string,
   http: HttpOptions,
 ): Promise<{ preAuthCode: string; expiresInSeconds: number }> {
-  const { body } = await requestJson(
-    'douyin',
-    new URL('/api/tpapp/v3/auth/get_pre_auth_code/', endpoint.baseUrl),
-    { method: 'POST', json: { pre_auth_code_type: 1 }, headers: { 'access-token': componentToken } },
-    http,
-  );
-  const data = parseDouyinEnvelope(
-    body,
+  const data = await tpappCall(
+    endpoint,
+    componentToken,
+    { method: 'POST', path: '/api/tpapp/v3/auth/get_pre_auth_code/', json: { pre_auth_code_type: 1 } },
     z.object({ pre_auth_code: z.string().min(1), expires_in: z.coerce.number().positive() }),
+    http,
   );
   return { preAuthCode: data.pre_auth_code, expiresInSeconds: data.expires_in };
 }
@@ -135,15 +139,15 @@ async function getAuthToken(
   query: Record<string, string>,
   http: HttpOptions,
 ) {
-  const url = new URL('/api/tpapp/v2/auth/get_auth_token/', endpoint.baseUrl);
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-  const { body } = await requestJson(
-    'douyin',
-    url,
-    { method: 'GET', headers: { 'access-token': componentToken } },
-    http,
+  return toGrant(
+    await tpappCall(
+      endpoint,
+      componentToken,
+      { method: 'GET', path: '/api/tpapp/v2/auth/get_auth_token/', query },
+      grantSchema,
+      http,
+    ),
   );
-  return toGrant(parseDouyinEnvelope(body, grantSchema));
 }
 
 export function exchangeAuthorizationCode(
@@ -182,15 +186,12 @@ export async function retrieveAuthorizationCode(
   authorizerAppid: string,
   http: HttpOptions,
 ): Promise<{ authorizationCode: string; expiresInSeconds: number }> {
-  const { body } = await requestJson(
-    'douyin',
-    new URL('/api/tpapp/v2/auth/retrieve_auth_code/', endpoint.baseUrl),
-    { method: 'POST', json: { authorization_appid: authorizerAppid }, headers: { 'access-token': componentToken } },
-    http,
-  );
-  const data = parseDouyinEnvelope(
-    body,
+  const data = await tpappCall(
+    endpoint,
+    componentToken,
+    { method: 'POST', path: '/api/tpapp/v2/auth/retrieve_auth_code/', json: { authorization_appid: authorizerAppid } },
     z.object({ authorization_code: z.string().min(1), expires_in: z.coerce.number().positive() }),
+    http,
   );
   return { authorizationCode: data.authorization_code, expiresInSeconds: data.expires_in };
 }
@@ -202,9 +203,9 @@ export function authorizationPageUrl(input: {
   preAuthCode: string;
   redirectUri: string;
 }): string {
-  const url = new URL('/mappconsole/tp/authorization', input.pageBaseUrl);
-  url.searchParams.set('component_appid', input.componentAppid);
-  url.searchParams.set('pre_auth_code', input.preAuthCode);
-  url.searchParams.set('redirect_uri', input.redirectUri);
-  return url.toString();
+  return urlWithQuery(input.pageBaseUrl, '/mappconsole/tp/authorization', {
+    component_appid: input.componentAppid,
+    pre_auth_code: input.preAuthCode,
+    redirect_uri: input.redirectUri,
+  }).toString();
 }

@@ -3,17 +3,23 @@
  * decrypted JSON is either the component_ticket or an authorization event.
  */
 import { z } from 'zod';
-import type { KeyUsed, RandomBytes } from '../common/biz-msg-crypt';
-import { openJsonPush, parsePayload, sealJsonPush, type JsonPushEnvelope } from '../common/json-push-envelope';
+import {
+  beijingDatetime,
+  openJsonPush,
+  sealJsonPush,
+  type JsonPushEnvelope,
+  type JsonPushFormat,
+  type JsonPushReceiver,
+  type OpenedJsonPush,
+  type SealJsonPushInput,
+} from '../common/json-push-envelope';
 
 export const DOUYIN_PREFIX_LENGTH = 32;
-
-const datetime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'expected "YYYY-MM-DD HH:MM:SS"');
 
 export const douyinTicketSchema = z.object({
   Ticket: z.string().min(1),
   FromUserName: z.string(),
-  CreateTime: datetime,
+  CreateTime: beijingDatetime,
   MsgType: z.literal('Ticket'),
   Event: z.literal('PUSH'),
 });
@@ -22,7 +28,7 @@ const authBase = {
   /** The authorizing mini program, not the TP app (unlike WeChat's AppId). */
   AppId: z.string().min(1),
   TpAppId: z.string().min(1),
-  EventTime: datetime,
+  EventTime: beijingDatetime,
 };
 
 const authorizedSchema = z.object({
@@ -46,60 +52,31 @@ export type DouyinAuthorizedPush = z.infer<typeof authorizedSchema>;
 export type DouyinUnauthorizedPush = z.infer<typeof unauthorizedSchema>;
 export type DouyinPushMessage = z.infer<typeof douyinPushSchema>;
 
-export interface DouyinPushConfig {
-  token: string;
-  encodingAESKey: string;
-  previousEncodingAESKey?: string;
+const DOUYIN_PUSH: JsonPushFormat<DouyinPushMessage> = {
+  name: 'Douyin push',
+  prefixLength: DOUYIN_PREFIX_LENGTH,
+  schema: douyinPushSchema,
+};
+
+export interface DouyinPushConfig extends Omit<JsonPushReceiver, 'trailer'> {
   tpAppid: string;
-  maxBodyBytes?: number;
-  maxSkewSeconds?: number;
 }
 
-export interface OpenedDouyinPush {
-  message: DouyinPushMessage;
-  keyUsed: KeyUsed;
-  envelope: JsonPushEnvelope;
-}
+export type OpenedDouyinPush = OpenedJsonPush<DouyinPushMessage>;
 
 export function openDouyinPush(
   config: DouyinPushConfig,
   body: string | Buffer,
   opts: { nowSeconds?: number } = {},
 ): OpenedDouyinPush {
-  const opened = openJsonPush(body, {
-    token: config.token,
-    keys: { current: config.encodingAESKey, previous: config.previousEncodingAESKey },
-    prefixLength: DOUYIN_PREFIX_LENGTH,
-    expectedTrailer: config.tpAppid,
-    maxBodyBytes: config.maxBodyBytes,
-    nowSeconds: opts.nowSeconds,
-    maxSkewSeconds: config.maxSkewSeconds,
-  });
-  const message = parsePayload(opened.plaintext, douyinPushSchema, 'Douyin push');
-  return { message, keyUsed: opened.keyUsed, envelope: opened.envelope };
+  return openJsonPush(DOUYIN_PUSH, { ...config, trailer: config.tpAppid }, body, opts);
 }
 
-export interface BuildDouyinPushInput {
-  token: string;
-  encodingAESKey: string;
+export interface BuildDouyinPushInput extends SealJsonPushInput<DouyinPushMessage> {
   tpAppid: string;
-  /** A typed message, or raw JSON text (the sandbox uses raw text to simulate malformed payloads). */
-  message: DouyinPushMessage | string;
-  timestamp: string;
-  nonce: string;
-  random?: RandomBytes;
 }
 
 /** Sandbox side: the POST body Douyin would send to the 授权事件接收 URL. */
 export function buildDouyinPush(input: BuildDouyinPushInput): { body: string; envelope: JsonPushEnvelope } {
-  return sealJsonPush({
-    token: input.token,
-    encodingAESKey: input.encodingAESKey,
-    prefixLength: DOUYIN_PREFIX_LENGTH,
-    trailer: input.tpAppid,
-    plaintext: typeof input.message === 'string' ? input.message : JSON.stringify(input.message),
-    timestamp: input.timestamp,
-    nonce: input.nonce,
-    random: input.random,
-  });
+  return sealJsonPush(DOUYIN_PUSH, { ...input, trailer: input.tpAppid });
 }

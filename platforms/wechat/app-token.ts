@@ -3,8 +3,8 @@
  * `/cgi-bin/stable_token` (stable, normal or force mode). platforms.md §1.
  */
 import { z } from 'zod';
-import { PlatformError } from '../errors';
-import { requestJson, type HttpOptions } from '../http';
+import { parseAnswer, throwIfErrorAnswer, type AnswerSource } from '../answers';
+import { requestJson, urlWithQuery, type HttpOptions } from '../http';
 import { classifyWechatError } from './errors';
 
 export type AppTokenMode = 'stable' | 'basic';
@@ -23,35 +23,21 @@ export interface IssuedToken {
   expiresInSeconds: number;
 }
 
-const wechatErrorSchema = z.object({ errcode: z.number().int(), errmsg: z.string().default('') });
+const WECHAT: AnswerSource = { platform: 'wechat', malformedIsAmbiguous: false };
+const wechatErrorSchema = z
+  .object({ errcode: z.number().int(), errmsg: z.string().default('') })
+  .transform(({ errcode, errmsg }) => ({ code: errcode, message: errmsg }));
 const tokenSchema = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
 
 /** Throws the classified PlatformError when `body` is a WeChat error envelope (errcode ≠ 0). */
 export function throwIfWechatError(body: unknown): void {
-  const error = wechatErrorSchema.safeParse(body);
-  if (error.success && error.data.errcode !== 0) {
-    throw new PlatformError({
-      platform: 'wechat',
-      category: classifyWechatError(error.data.errcode),
-      code: String(error.data.errcode),
-      message: error.data.errmsg,
-    });
-  }
+  throwIfErrorAnswer(WECHAT, body, wechatErrorSchema, classifyWechatError);
 }
 
 /** Parses a success body with `schema`, or throws the platform's error, or a malformed-answer error. */
 export function parseWechatResponse<T>(body: unknown, schema: z.ZodType<T>): T {
   throwIfWechatError(body);
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    throw new PlatformError({
-      platform: 'wechat',
-      category: 'retry_later',
-      code: 'malformed',
-      message: `unexpected answer: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`,
-    });
-  }
-  return parsed.data;
+  return parseAnswer(WECHAT, body, schema, 'unexpected answer');
 }
 
 export async function fetchAppAccessToken(request: AppTokenRequest, http: HttpOptions): Promise<IssuedToken> {
@@ -59,7 +45,7 @@ export async function fetchAppAccessToken(request: AppTokenRequest, http: HttpOp
     request.mode === 'basic'
       ? await requestJson(
           'wechat',
-          withQuery(new URL('/cgi-bin/token', request.baseUrl), {
+          urlWithQuery(request.baseUrl, '/cgi-bin/token', {
             grant_type: 'client_credential',
             appid: request.appid,
             secret: request.secret,
@@ -83,9 +69,4 @@ export async function fetchAppAccessToken(request: AppTokenRequest, http: HttpOp
         );
   const token = parseWechatResponse(body, tokenSchema);
   return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
-}
-
-export function withQuery(url: URL, query: Record<string, string>): URL {
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-  return url;
 }

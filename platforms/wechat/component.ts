@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { PlatformError } from '../errors';
-import { requestJson, type HttpOptions } from '../http';
-import { parseWechatResponse, throwIfWechatError, withQuery } from './app-token';
+import { requestJson, urlWithQuery, type HttpOptions } from '../http';
+import { parseWechatResponse, throwIfWechatError } from './app-token';
 
 export interface ComponentEndpoint {
   baseUrl: string;
@@ -54,19 +54,22 @@ export async function startPushTicket(
   return { errmsg: String((body as { errmsg?: unknown })?.errmsg ?? '') };
 }
 
-function componentCall(
+/** A component API call: POST `json` with the component token in the query, the answer read with `schema`. */
+async function componentCall<T>(
   endpoint: ComponentEndpoint,
   path: string,
   componentToken: string,
   json: unknown,
+  schema: z.ZodType<T>,
   http: HttpOptions,
-) {
-  return requestJson(
+): Promise<T> {
+  const { body } = await requestJson(
     'wechat',
-    withQuery(new URL(path, endpoint.baseUrl), { component_access_token: componentToken }),
+    urlWithQuery(endpoint.baseUrl, path, { component_access_token: componentToken }),
     { method: 'POST', json },
     http,
   );
+  return parseWechatResponse(body, schema);
 }
 
 const preAuthSchema = z.object({ pre_auth_code: z.string().min(1), expires_in: z.number().positive() });
@@ -76,14 +79,14 @@ export async function createPreAuthCode(
   componentToken: string,
   http: HttpOptions,
 ): Promise<{ preAuthCode: string; expiresInSeconds: number }> {
-  const { body } = await componentCall(
+  const parsed = await componentCall(
     endpoint,
     '/cgi-bin/component/api_create_preauthcode',
     componentToken,
     { component_appid: endpoint.componentAppid },
+    preAuthSchema,
     http,
   );
-  const parsed = parseWechatResponse(body, preAuthSchema);
   return { preAuthCode: parsed.pre_auth_code, expiresInSeconds: parsed.expires_in };
 }
 
@@ -116,14 +119,14 @@ export async function queryAuth(
   authorizationCode: string,
   http: HttpOptions,
 ): Promise<AuthorizationGrant> {
-  const { body } = await componentCall(
+  const { authorization_info: info } = await componentCall(
     endpoint,
     '/cgi-bin/component/api_query_auth',
     componentToken,
     { component_appid: endpoint.componentAppid, authorization_code: authorizationCode },
+    queryAuthSchema,
     http,
   );
-  const info = parseWechatResponse(body, queryAuthSchema).authorization_info;
   return {
     authorizerAppid: info.authorizer_appid,
     accessToken: info.authorizer_access_token,
@@ -145,7 +148,7 @@ export async function refreshAuthorizerToken(
   componentToken: string,
   http: HttpOptions,
 ): Promise<{ accessToken: string; expiresInSeconds: number; refreshToken: string }> {
-  const { body } = await componentCall(
+  const parsed = await componentCall(
     endpoint,
     '/cgi-bin/component/api_authorizer_token',
     componentToken,
@@ -154,9 +157,9 @@ export async function refreshAuthorizerToken(
       authorizer_appid: endpoint.authorizerAppid,
       authorizer_refresh_token: endpoint.refreshToken,
     },
+    authorizerTokenSchema,
     http,
   );
-  const parsed = parseWechatResponse(body, authorizerTokenSchema);
   return {
     accessToken: parsed.authorizer_access_token,
     expiresInSeconds: parsed.expires_in,
@@ -177,14 +180,14 @@ export async function findAuthorizerRefreshToken(
 ): Promise<string | undefined> {
   const count = 500;
   for (let offset = 0; ; offset += count) {
-    const { body } = await componentCall(
+    const page = await componentCall(
       endpoint,
       '/cgi-bin/component/api_get_authorizer_list',
       componentToken,
       { component_appid: endpoint.componentAppid, offset, count },
+      authorizerListSchema,
       http,
     );
-    const page = parseWechatResponse(body, authorizerListSchema);
     const row = page.list.find((r) => r.authorizer_appid === endpoint.authorizerAppid);
     if (row) return row.refresh_token || undefined;
     if (page.list.length === 0 || offset + count >= page.total_count) return undefined;

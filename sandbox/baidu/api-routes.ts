@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InvalidTokenReason } from '../core/call-log';
 import { SandboxClock } from '../core/clock';
 import { formBody, jsonBody, platformRoute, query, str, type PlatformAnswer } from '../core/http';
-import { liveness } from '../tp-common/lifetimes';
+import { liveness } from '../json-push-platforms/lifetimes';
 import { oauthError, smartappAnswer, smartappError } from './errors';
 import type { BaiduState } from './state';
 import { BD, type BaiduTpApp } from './tp-app';

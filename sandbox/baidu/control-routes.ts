@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SandboxClock } from '../core/clock';
-import { registerTicketControlRoutes } from '../tp-common/ticket-control-routes';
+import { registerTicketControlRoutes } from '../json-push-platforms/ticket-control-routes';
 import { controlInput, ControlConflict, ControlNotFound } from '../core/control';
 import { query } from '../core/http';
-import { beijingDateTime, kill, liveness } from '../tp-common/lifetimes';
+import { beijingDateTime, kill, liveness } from '../json-push-platforms/lifetimes';
 import type { BaiduState } from './state';
 import { BAIDU_DURATIONS, BAIDU_RULES, type BaiduTpApp } from './tp-app';
 

@@ -1,7 +1,7 @@
 import { buildBaiduPush, type BaiduPushMessage } from '../../platforms/baidu/push-crypto';
 import type { SandboxCore } from '../core/state';
-import type { PushRecord } from '../tp-common/push-channel';
-import { TpPlatformState } from '../tp-common/tp-platform-state';
+import type { PushRecord } from '../json-push-platforms/push-channel';
+import { JsonPushPlatformState } from '../json-push-platforms/platform-state';
 import { baiduOAuthDialect, baiduSmartappDialect } from './errors';
 import { BaiduTpApp, type BaiduDurations, type BaiduRules } from './tp-app';
 
@@ -16,7 +16,7 @@ export interface CreateBaiduTpInput {
 }
 
 /** All Baidu-side state of the sandbox: TPs, their ticket timers, the push log. Cleared on reset. */
-export class BaiduState extends TpPlatformState<BaiduTpApp> {
+export class BaiduState extends JsonPushPlatformState<BaiduTpApp> {
   readonly smartapp = baiduSmartappDialect();
   readonly oauth = baiduOAuthDialect();
 

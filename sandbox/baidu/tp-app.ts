@@ -1,6 +1,6 @@
 import { TOKEN_CHARS, type SeededRng } from '../core/rng';
 import { SandboxClock } from '../core/clock';
-import { expiring, kill, liveness, type Expiring, type Liveness } from '../tp-common/lifetimes';
+import { expiring, kill, liveness, type Expiring, type Liveness } from '../json-push-platforms/lifetimes';
 
 /** Platform durations in seconds (platforms.md §4); each TP app may override them for tests. */
 export interface BaiduDurations {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InvalidTokenReason } from '../core/call-log';
 import { SandboxClock } from '../core/clock';
 import { jsonBody, platformRoute, query, str, type PlatformAnswer } from '../core/http';
-import { liveness } from '../tp-common/lifetimes';
+import { liveness } from '../json-push-platforms/lifetimes';
 import { envelopeAnswer, envelopeError, flatError } from './errors';
 import type { DouyinState } from './state';
 import { DY, type DouyinFailure, type DouyinTpApp } from './tp-app';

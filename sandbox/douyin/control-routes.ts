@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { registerTicketControlRoutes } from '../tp-common/ticket-control-routes';
+import { registerTicketControlRoutes } from '../json-push-platforms/ticket-control-routes';
 import { controlInput, ControlConflict, ControlNotFound } from '../core/control';
 import { query } from '../core/http';
 import { TOKEN_CHARS } from '../core/rng';
 import { SandboxClock } from '../core/clock';
-import { beijingDateTime, kill, liveness } from '../tp-common/lifetimes';
+import { beijingDateTime, kill, liveness } from '../json-push-platforms/lifetimes';
 import type { DouyinState } from './state';
 import { DOUYIN_DURATIONS, type DouyinTpApp } from './tp-app';
 

@@ -1,9 +1,9 @@
 import { buildDouyinPush, type DouyinPushMessage } from '../../platforms/douyin/push-crypto';
 import type { PlatformDialect } from '../core/http';
 import type { SandboxCore } from '../core/state';
-import { beijingDateTime } from '../tp-common/lifetimes';
-import type { PushRecord } from '../tp-common/push-channel';
-import { TpPlatformState } from '../tp-common/tp-platform-state';
+import { beijingDateTime } from '../json-push-platforms/lifetimes';
+import type { PushRecord } from '../json-push-platforms/push-channel';
+import { JsonPushPlatformState } from '../json-push-platforms/platform-state';
 import { douyinEnvelopeDialect, douyinFlatDialect } from './errors';
 import { DouyinTpApp, type DouyinDurations } from './tp-app';
 
@@ -17,7 +17,7 @@ export interface CreateTpAppInput {
 }
 
 /** All Douyin-side state of the sandbox: TP apps, their ticket timers, the push log. Cleared on reset. */
-export class DouyinState extends TpPlatformState<DouyinTpApp> {
+export class DouyinState extends JsonPushPlatformState<DouyinTpApp> {
   readonly envelopeDialect: PlatformDialect;
   readonly flatDialect: PlatformDialect = douyinFlatDialect();
 

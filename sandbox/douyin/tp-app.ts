@@ -1,6 +1,6 @@
 import { SandboxClock } from '../core/clock';
 import { TOKEN_CHARS, type SeededRng } from '../core/rng';
-import { expiring, kill, liveness, type Expiring } from '../tp-common/lifetimes';
+import { expiring, kill, liveness, type Expiring } from '../json-push-platforms/lifetimes';
 
 /** Platform durations in seconds (platforms.md §3); each TP app may override them for tests. */
 export interface DouyinDurations {

@@ -2,7 +2,9 @@
  * Continue-as-new keeps history bounded without losing the token, its version or a pending
  * report. The dev server suggests continue-as-new after 30 events (production: thousands).
  */
-import { refreshUpdate, type TokenView } from '../../workflows/messages';
+import { request } from 'undici';
+import { componentWorkflowId } from '../../workflows/credential-ids';
+import { refreshUpdate, tokenQuery, type TokenView } from '../../workflows/messages';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { appHandle, queryToken, wechatBusinessCall } from './helpers';
 
@@ -14,7 +16,7 @@ afterAll(async () => {
   await stack?.teardown();
 });
 
-it('continues as new repeatedly, keeping token, version and reports', async () => {
+it('an app continues as new repeatedly, keeping token, version and reports', async () => {
   const app = await stack.addWechatApp('basic');
   const handle = appHandle(stack.client, app);
   const firstRun = (await handle.describe()).runId;
@@ -57,4 +59,32 @@ it('continues as new repeatedly, keeping token, version and reports', async () =
   const description = await handle.describe();
   expect(description.runId).not.toBe(firstRun);
   expect(description.historyLength).toBeLessThan(200);
+});
+
+it('a component continues as new between refreshes: a 30-day Baidu TP token under ticket pushes keeps history bounded', async () => {
+  const gatewayUrl = await stack.startGateway();
+  const c = await stack.addTpComponent('baidu');
+  // A ticket every 10 platform minutes is one every 0.3 s here; the TP token lives 30 platform days (21 min).
+  await stack.sandbox.control.startBaiduTickets(c.componentAppid);
+  const handle = stack.client.workflow.getHandle(componentWorkflowId('baidu', c.componentAppid));
+  await eventually(async () => {
+    const response = await request(`${gatewayUrl}/v1/tokens/component/baidu/${c.componentAppid}`);
+    await response.body.dump();
+    return response.statusCode === 200 ? true : undefined;
+  });
+  const firstRun = (await handle.describe()).runId;
+  const runs = await eventually(
+    async () => {
+      const runId = (await handle.describe()).runId;
+      return runId !== firstRun ? runId : undefined;
+    },
+    40_000,
+    'continue-as-new with no refresh due',
+  );
+  expect(runs).not.toBe(firstRun);
+  await stack.sandbox.control.pauseBaiduTickets(c.componentAppid);
+  // No refresh was due: the same token, version 1, carried into the new run.
+  const view = await handle.query(tokenQuery);
+  expect(view).toMatchObject({ status: 'active', version: 1 });
+  expect((await handle.describe()).historyLength).toBeLessThan(200);
 });

@@ -21,12 +21,19 @@ import { registerApp } from '../../client/credentials';
 import { TokenClient } from '../../client/token-client';
 import { WechatComponent } from '../../sandbox/wechat/open-platform/component';
 import { TokenRegistry, type TokenRecord } from '../../sandbox/wechat/token-registry';
-import { AesGcmCodec, CodecError, createKeyRing, KEY_ID_METADATA_KEY, type KeyRing } from '../../codec/codec';
+import {
+  AesGcmCodec,
+  CodecError,
+  createKeyRing,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA_KEY,
+  type KeyRing,
+} from '../../codec/codec';
 import { createDataConverter } from '../../codec/data-converter';
 import { createLogger, temporalLogger } from '../../config/logging';
 import { appWorkflowId, authorizerWorkflowId, type AppRef } from '../../workflows/credential-ids';
 import { stackProbeWorkflow } from '../workflows';
-import { describeQuery, tokenQuery } from '../../workflows/messages';
+import { describeQuery, tokenQuery, TOKEN_VIEW_MEMO_KEY, type TokenView } from '../../workflows/messages';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { captureRuntimeLogs, testDataConverter, workflowBundle } from '../harness/temporal';
 
@@ -97,7 +104,17 @@ async function rawHistories(workflowId: string) {
   const service = stack.client.workflowService;
   const namespace = stack.client.options.namespace;
   const runIds = new Set<string>();
-  for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runIds.add(wf.runId);
+  // Listed raw: the SDK's list() decodes memos, which a client without the workflow's key cannot.
+  let listPage: Uint8Array | undefined;
+  do {
+    const page = await service.listWorkflowExecutions({
+      namespace,
+      query: `WorkflowId = '${workflowId}'`,
+      nextPageToken: listPage,
+    });
+    for (const wf of page.executions ?? []) runIds.add(wf.execution?.runId ?? '');
+    listPage = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (listPage);
   runIds.add(''); // the latest run, whatever visibility says
   const histories = [];
   for (const runId of runIds) {
@@ -259,6 +276,38 @@ function componentSecret(component: { config: { secret: { env: string } | { file
   return 'env' in ref ? stack.secrets[ref.env]! : '';
 }
 
+const credentialWorkflow = (workflowId: string) => /^(app|component|authorizer)\//.test(workflowId);
+
+/**
+ * The published token view (memo): every upsert in history, and the memo the server serves with
+ * describe, is ciphertext; decoded with the key, the memo holds the token (so the check has teeth).
+ */
+async function expectEncryptedMemo(
+  workflowId: string,
+  histories: Awaited<ReturnType<typeof rawHistories>>,
+  secrets: string[],
+) {
+  const upserts = histories
+    .flatMap((h) => h.events)
+    .flatMap((event) => Object.values(event.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields ?? {}));
+  expect(upserts.length).toBeGreaterThan(0);
+  const raw = await stack.client.workflowService.describeWorkflowExecution({
+    namespace: stack.client.options.namespace,
+    execution: { workflowId },
+  });
+  const served = raw.workflowExecutionInfo?.memo?.fields?.[TOKEN_VIEW_MEMO_KEY];
+  expect(served).toBeDefined();
+  for (const payload of [...upserts, served!]) {
+    expect(Buffer.from(payload.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+    const bytes = Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish());
+    expect(secrets.filter((value) => leaks({ bytes, text: bytes.toString('base64') }, value))).toEqual([]);
+  }
+  const views = (await testCodec.decode(upserts as Payload[])).map(
+    (payload) => JSON.parse(Buffer.from(payload.data!).toString()) as TokenView,
+  );
+  expect(views.some((view) => view.accessToken && secrets.includes(view.accessToken))).toBe(true);
+}
+
 it('keeps every issued token, code, ticket, secret and API key out of raw history and logs', async () => {
   const { basic, stable } = await ownAppLifecycles();
   const { componentSecrets } = await openPlatformLifecycles();
@@ -294,6 +343,7 @@ it('keeps every issued token, code, ticket, secret and API key out of raw histor
     const plain = decoded.map((payload) => Buffer.from(payload.data ?? new Uint8Array()).toString()).join('\n');
     if (appWorkflows.has(workflowId)) expect(tokens.some((token) => plain.includes(token))).toBe(true);
     decodedValues.push(plain);
+    if (credentialWorkflow(workflowId)) await expectEncryptedMemo(workflowId, histories, secrets);
   }
   // Control over all histories: tokens, tickets and refresh tokens are in there, encrypted.
   const allDecoded = decodedValues.join('\n');

@@ -87,7 +87,12 @@ async function authorizeAndShorten(authorizerAppid: string, funcInfo: number[]):
   return view;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+/**
+ * Not a wait for a condition: these tests assert that NO second exchange follows, and silence is
+ * the only evidence of that. A duplicate would be a second auth-code run reaching the platform
+ * within milliseconds of the first, so 1.5 s of quiet is plenty.
+ */
+const quietWindow = () => new Promise((resolve) => setTimeout(resolve, 1500));
 const callbackUrl = () => `${gatewayUrl}/v1/authorize/wechat/${c.componentAppid}/callback`;
 
 describe('authorization (codes issued at ×100)', () => {
@@ -132,7 +137,7 @@ describe('authorization (codes issued at ×100)', () => {
     expect(callback.statusCode).toBe(200);
     expect(await callback.body.json()).toMatchObject({ authorizer_appid: 'wxauthpage000001', permissions: [1, 2] });
     await activeToken('wxauthpage000001');
-    await settle();
+    await quietWindow();
     // The page delivers both the redirect and the authorized event: still one exchange.
     expect((await exchanges()) - before).toBe(1);
   });
@@ -162,7 +167,7 @@ describe('authorization (codes issued at ×100)', () => {
       const served = await gatewayToken(authorizerAppid);
       expect(served.status).toBe(200);
       expect((await describeAuthorizer(authorizerAppid)).permissions).toEqual([1, 2, 3]);
-      await settle();
+      await quietWindow();
       expect((await exchanges()) - before).toBe(1);
     },
   );

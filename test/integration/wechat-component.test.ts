@@ -63,6 +63,7 @@ it('a pushed ticket leads to a component token; 6 h without pushes still refresh
 
   // Six platform hours without a push: still refreshed with the last ticket, no failures, no nudges.
   const startVersion = (await describeComponent(c)).version;
+  // The wait is the point: six sandbox hours must really pass (×2000, about 11 s) with no push at all.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastPushAt + hours(6) - Date.now())));
   const after6h = await describeComponent(c);
   expect(after6h.version - startVersion).toBeGreaterThanOrEqual(2);

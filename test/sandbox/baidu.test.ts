@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { openBaiduPush } from '../../platforms/baidu/push-crypto';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
 import { BAIDU_PATHS } from '../../sandbox/baidu/api-routes';
-import { eventually, PushReceiver } from './tp-push-receiver';
+import { eventually, JsonPushReceiver } from './json-push-receiver';
 
 const KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
 const TP = { clientId: 'bdTpClientKey', tpAppId: 4242, token: 'bd-token', encodingAESKey: KEY };
@@ -145,9 +145,9 @@ describe('Baidu authorizer tokens (OAuth endpoint)', () => {
 });
 
 describe('Baidu pushes', () => {
-  let receiver: PushReceiver;
+  let receiver: JsonPushReceiver;
   beforeEach(async () => {
-    receiver = await new PushReceiver().start();
+    receiver = await new JsonPushReceiver().start();
   });
   afterEach(async () => receiver.close());
 

@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { openDouyinPush } from '../../platforms/douyin/push-crypto';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
 import { DOUYIN_PATHS } from '../../sandbox/douyin/api-routes';
-import { eventually, PushReceiver } from './tp-push-receiver';
+import { eventually, JsonPushReceiver } from './json-push-receiver';
 
 const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const TP = { componentAppid: 'tt-tp-1', componentSecret: 'tp-secret', token: 'dy-token', encodingAESKey: KEY };
@@ -188,9 +188,9 @@ describe('Douyin authorizer tokens', () => {
 });
 
 describe('Douyin pushes', () => {
-  let receiver: PushReceiver;
+  let receiver: JsonPushReceiver;
   beforeEach(async () => {
-    receiver = await new PushReceiver().start();
+    receiver = await new JsonPushReceiver().start();
   });
   afterEach(async () => receiver.close());
 

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { startSandbox, type SandboxHandle, type WechatComponentView } from '../../sandbox';
-import { PushReceiver } from './push-receiver';
+import { WechatPushReceiver } from './wechat-push-receiver';
 import { eventually, WechatCaller, type WechatBody } from './wechat-client';
 
 const MIN = 60_000;
@@ -10,7 +10,7 @@ describe('sandbox: WeChat Open Platform (manual clock, scale 1)', () => {
   let sandbox: SandboxHandle;
   let wx: WechatCaller;
   let component: WechatComponentView;
-  const receiver = new PushReceiver(
+  const receiver = new WechatPushReceiver(
     () => component.token,
     () => component.encodingAESKey,
   );

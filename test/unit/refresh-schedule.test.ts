@@ -1,4 +1,10 @@
-import { jitterFraction, MINTING_POLICY, nextForceRefreshAllowedAt, refreshAt } from '../../workflows/refresh-schedule';
+import {
+  jitterFraction,
+  MINTING_POLICY,
+  nextForceRefreshAllowedAt,
+  refreshAt,
+  retryDelayMs,
+} from '../../workflows/refresh-schedule';
 
 describe('refresh schedule', () => {
   it('spreads thousands of apps over the jitter window', () => {
@@ -26,5 +32,33 @@ describe('refresh schedule', () => {
     expect(nextForceRefreshAllowedAt(twenty, now)).toBe('exhausted');
     const yesterday = twenty.map((at) => at - 24 * 60 * 60 * 1000);
     expect(nextForceRefreshAllowedAt(yesterday, now)).toBe(now);
+  });
+
+  it('backs off exponentially up to 5 % of the lifetime, each credential within ±25 % of the nominal delay', () => {
+    const lifetimeMs = 7_200_000;
+    for (const [failures, nominal] of [
+      [1, 1_000],
+      [4, 8_000],
+      [20, 360_000],
+    ] as const) {
+      const delay = retryDelayMs(failures, lifetimeMs, 'retry_later', 'app/wechat/wx1');
+      expect(delay).toBeGreaterThanOrEqual(nominal * 0.75);
+      expect(delay).toBeLessThanOrEqual(nominal * 1.25);
+    }
+    // Deterministic per credential (workflow replay), different across credentials.
+    expect(retryDelayMs(3, lifetimeMs, 'retry_later', 'app/wechat/wx1')).toBe(
+      retryDelayMs(3, lifetimeMs, 'retry_later', 'app/wechat/wx1'),
+    );
+  });
+
+  it("spreads a fleet's retries after an outage instead of retrying at the same moments", () => {
+    const delays = Array.from({ length: 1000 }, (_, i) =>
+      retryDelayMs(3, 7_200_000, 'retry_later', `app/wechat/wx${i}`),
+    );
+    const distinct = new Set(delays.map((d) => Math.round(d / 100)));
+    // 4 s nominal over 3–5 s: at least 15 of the 21 possible 100 ms slots are used.
+    expect(distinct.size).toBeGreaterThanOrEqual(15);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(3_000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(5_000);
   });
 });

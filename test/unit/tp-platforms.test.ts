@@ -4,10 +4,10 @@ import path from 'node:path';
 import { singleUseHttp } from '../../activities/tp';
 import { componentSettings } from '../../client/credentials';
 import { loadConfig } from '../../config/config';
-import { beijingSeconds } from '../../gateway/routes/tp-push';
+import { beijingSeconds } from '../../platforms/common/json-push-envelope';
 import { isTokenRejection } from '../../client/token-errors';
 import { PlatformError } from '../../platforms/errors';
-import { SINGLE_USE_ACTIVITY_OPTIONS } from '../../workflows/authorizer-token';
+import { SINGLE_USE_CALL } from '../../workflows/activity-policies';
 import {
   classifyRefreshFailure,
   SINGLE_USE_ACTIVITY_TIMEOUT_MS,
@@ -19,8 +19,8 @@ import {
 describe('single-use timeouts (architecture invariant 3)', () => {
   it('the HTTP timeout is strictly below the activity attempt, and the workflow uses exactly that attempt', () => {
     expect(SINGLE_USE_HTTP_TIMEOUT_MS).toBeLessThan(SINGLE_USE_ACTIVITY_TIMEOUT_MS);
-    expect(SINGLE_USE_ACTIVITY_OPTIONS.startToCloseTimeout).toBe(SINGLE_USE_ACTIVITY_TIMEOUT_MS);
-    expect(SINGLE_USE_ACTIVITY_OPTIONS.retry.maximumAttempts).toBe(1);
+    expect(SINGLE_USE_CALL.startToCloseTimeout).toBe(SINGLE_USE_ACTIVITY_TIMEOUT_MS);
+    expect(SINGLE_USE_CALL.retry.maximumAttempts).toBe(1);
   });
 
   it('every single-use request gets at most the HTTP timeout, and never more than the attempt has left', () => {

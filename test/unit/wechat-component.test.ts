@@ -1,6 +1,6 @@
 import { isTokenRejection } from '../../client/token-errors';
 import { PlatformError } from '../../platforms/errors';
-import { ReplayGuard } from '../../gateway/routes/wechat-push';
+import { ReplayGuard } from '../../gateway/routes/push';
 import { authorizationPageUrl } from '../../platforms/wechat/component';
 import { ticketState } from '../../workflows/component-token';
 

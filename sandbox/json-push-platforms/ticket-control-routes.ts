@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { TpAppLike, TpPlatformState } from './tp-platform-state';
+import type { JsonPushAppLike, JsonPushPlatformState } from './platform-state';
 
 /**
  * `…/{id}/ticket/start|pause|push` under a JSON-push platform's control prefix: start or pause the
  * app's ticket timer, or push one ticket now, outside the timer.
  */
-export function registerTicketControlRoutes<App extends TpAppLike>(
+export function registerTicketControlRoutes<App extends JsonPushAppLike>(
   app: FastifyInstance,
   routes: { prefix: string; param: string },
-  state: TpPlatformState<App>,
+  state: JsonPushPlatformState<App>,
   find: (id: string) => App,
 ): void {
   type Params = { Params: Record<string, string> };

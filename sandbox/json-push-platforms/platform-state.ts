@@ -3,7 +3,7 @@ import { PushChannel, type PushRecord } from './push-channel';
 import { TicketSchedule } from './ticket-schedule';
 
 /** What the shared state needs of a platform's TP app. */
-export interface TpAppLike {
+export interface JsonPushAppLike {
   readonly durations: { ticketInterval: number };
   readonly authorizerTokens: ReadonlyMap<string, unknown>;
 }
@@ -12,7 +12,7 @@ export interface TpAppLike {
  * State every JSON-push TP platform of the sandbox (Douyin, Baidu) keeps: TP apps by id, one ticket
  * timer each, the push log. Cleared on reset. Subclasses add how tickets and pushes look.
  */
-export abstract class TpPlatformState<App extends TpAppLike> {
+export abstract class JsonPushPlatformState<App extends JsonPushAppLike> {
   readonly apps = new Map<string, App>();
   private readonly schedules = new Map<string, TicketSchedule>();
   readonly pushes: PushChannel;

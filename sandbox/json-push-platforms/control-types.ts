@@ -105,9 +105,9 @@ export interface BaiduAuthorizeOutcome {
   pushId: string | null;
 }
 
-export interface TpPushFilter {
+export interface JsonPushFilter {
   appid?: string;
   kind?: string;
 }
 
-export type TpPushList = { pushes: PushRecord[] };
+export type JsonPushList = { pushes: PushRecord[] };

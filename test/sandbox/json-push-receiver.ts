@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A stand-in for the central server's push endpoint: records bodies, answers from a script, then `success`. */
-export class PushReceiver {
+/**
+ * A stand-in for the central server's push endpoint for the JSON-envelope platforms (Douyin, Baidu):
+ * records bodies, answers from a script, then `success`.
+ */
+export class JsonPushReceiver {
   readonly bodies: string[] = [];
   /** Answers for the next requests, in order; once used up every request gets `success`. */
   readonly script: { status: number; body: string }[] = [];
