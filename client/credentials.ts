@@ -93,7 +93,11 @@ export function componentSettings(component: ComponentConfig): ComponentSettings
 
 function componentStart(taskQueue: string, component: ComponentConfig) {
   const settings = componentSettings(component);
-  const input: ComponentTokenInput = { platform: component.platform, componentAppid: component.componentAppid, settings };
+  const input: ComponentTokenInput = {
+    platform: component.platform,
+    componentAppid: component.componentAppid,
+    settings,
+  };
   return {
     workflowId: componentWorkflowId(component.platform, component.componentAppid),
     taskQueue,

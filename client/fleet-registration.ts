@@ -7,13 +7,7 @@
 import type { ComponentConfig, WechatAppConfig } from '../config/config';
 import { appWorkflowId, componentWorkflowId } from '../workflows/credential-ids';
 import { TokenSettings } from '../workflows/search-attributes';
-import {
-  appSettings,
-  componentSettings,
-  registerApp,
-  registerComponent,
-  type WorkflowTarget,
-} from './credentials';
+import { appSettings, componentSettings, registerApp, registerComponent, type WorkflowTarget } from './credentials';
 
 export interface Fleet {
   apps: readonly WechatAppConfig[];
