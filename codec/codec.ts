@@ -1,5 +1,5 @@
 /**
- * AES-256-GCM payload codec: what keeps tokens out of Temporal history in the clear (invariant 5).
+ * AES-256-GCM payload codec: what keeps tokens out of Temporal history in the clear (docs/architecture.md invariant 5).
  *
  * An encoded payload's data is iv (12 bytes) ‖ ciphertext ‖ tag (16 bytes) of the serialized
  * original Payload; its metadata names the encoding and the key id. Encoding always uses the ring's

@@ -167,8 +167,11 @@ export const configSchema = z
         maxCachedWorkflows: z.coerce.number().int().min(0).default(500),
         maxConcurrentWorkflowTaskExecutions: z.coerce.number().int().min(2).default(40),
         maxConcurrentActivityTaskExecutions: z.coerce.number().int().min(1).default(100),
-        /** A dead worker's cached workflows move to another worker after this long (SDK default 10 s). */
-        stickyQueueScheduleToStartTimeout: z.coerce.number().int().min(100).default(3_000),
+        /**
+         * A dead worker's cached workflows move to another worker after this long (ms). Shorter fails
+         * over faster, but a busy worker's tasks then go to the back of the shared queue.
+         */
+        stickyQueueScheduleToStartTimeout: z.coerce.number().int().min(100).default(10_000),
       })
       .strict()
       .prefault({}),

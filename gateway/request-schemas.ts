@@ -12,7 +12,7 @@ export const noQuery = z.object({}).strict();
 export const componentParams = z.object({ componentAppid: appidSchema }).strict();
 
 const signaturePart = z.string().max(128);
-/** WeChat puts the push signature in the query string (platforms.md §2.2). */
+/** WeChat puts the push signature in the query string (docs/platforms.md §2.2). */
 export const wechatPushQuery = z
   .object({
     signature: signaturePart.optional(),

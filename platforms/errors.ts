@@ -1,5 +1,5 @@
 /**
- * How every platform failure is classified (architecture invariant 6). Workflows decide what to
+ * How every platform failure is classified (docs/architecture.md invariant 6). Workflows decide what to
  * do from the category alone; the code and message are kept for operators.
  */
 export type ErrorCategory =

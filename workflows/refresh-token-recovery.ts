@@ -5,7 +5,7 @@
  * descriptors (tp-platforms.ts):
  *
  * - WeChat (`authorizer_list`): a rejected refresh token is looked up again in the authorizer list.
- * - Douyin, Baidu (`retrieve_code`, single-use refresh tokens, architecture invariant 3): a refresh
+ * - Douyin, Baidu (`retrieve_code`, single-use refresh tokens, docs/architecture.md invariant 3): a refresh
  *   token is sent at most once. A rejection, or an ambiguous outcome, means it may be consumed:
  *   recovery = retrieve a fresh authorization code, then exchange it. A failure that certainly sent
  *   nothing, or a "busy" answer, retries the same refresh token after the entity's backoff.

@@ -1,5 +1,5 @@
 /**
- * Merchant authorization of every third-party platform (platforms.md §2.5-2.6, §3.3, §4.4):
+ * Merchant authorization of every third-party platform (docs/platforms.md §2.5-2.6, §3.3, §4.4):
  * `GET /v1/authorize/{platform}/{componentAppid}` creates a pre-auth code with the component token
  * and redirects to the platform's authorization page (WeChat: PC QR or H5); the page sends the
  * merchant back to `…/callback` with the code under the platform's parameter (`auth_code`,

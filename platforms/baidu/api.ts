@@ -1,5 +1,5 @@
 /**
- * Baidu smart-program third-party platform (platforms.md §4): TP token, pre-auth code, the OAuth
+ * Baidu smart-program third-party platform (docs/platforms.md §4): TP token, pre-auth code, the OAuth
  * token endpoint (code exchange and single-use refresh), app info and retrieve-authorization-code.
  * Two error envelopes: `{errno, msg, data}` on smartapp APIs, HTTP 400 `{error, error_description}`
  * on the OAuth endpoint.

@@ -1,5 +1,5 @@
 /**
- * Baidu TP pushes (platforms.md §4.1, §4.8): JSON envelope, 16 random bytes, trailer = client_id;
+ * Baidu TP pushes (docs/platforms.md §4.1, §4.8): JSON envelope, 16 random bytes, trailer = client_id;
  * decrypted JSON is the PascalCase ticket or a camelCase authorization event.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * The "BizMsgCrypt" push-message scheme shared by WeChat, Douyin and Baidu (platforms.md §0.2, §2.3):
+ * The "BizMsgCrypt" push-message scheme shared by WeChat, Douyin and Baidu (docs/platforms.md §0.2, §2.3):
  * AES-256-CBC, key = base64(EncodingAESKey + '='), IV = key[0:16], PKCS#7 to a multiple of 32,
  * plaintext = random prefix ‖ uint32be(len) ‖ msg ‖ trailer, signature = sha1(sort(token, ts, nonce, encrypt)).
  * The platforms differ only in the prefix length (16 or 32) and in what the trailer holds.
@@ -170,7 +170,7 @@ export function decryptMessage(input: DecryptInput): Decrypted {
 
 export interface KeyRing {
   current: string;
-  /** Kept after a key change so pushes encrypted with the old key still open (platforms.md §2.3). */
+  /** Kept after a key change so pushes encrypted with the old key still open (docs/platforms.md §2.3). */
   previous?: string;
 }
 

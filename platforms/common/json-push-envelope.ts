@@ -1,6 +1,6 @@
 /**
  * The JSON push envelope shared by Douyin and Baidu: {Nonce, TimeStamp, Encrypt, MsgSignature}, signature inside
- * the body (platforms.md §3.1, §4.1). Only the prefix length, the trailer (each platform's app id) and the
+ * the body (docs/platforms.md §3.1, §4.1). Only the prefix length, the trailer (each platform's app id) and the
  * decrypted payload's schema differ between the two: each platform's push-crypto.ts names them.
  */
 import { z } from 'zod';

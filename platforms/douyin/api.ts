@@ -1,5 +1,5 @@
 /**
- * Douyin third-party mini-program apps, V2 API on open.douyin.com (platforms.md §3): component
+ * Douyin third-party mini-program apps, V2 API on open.douyin.com (docs/platforms.md §3): component
  * token, pre-auth code, code exchange and refresh (get_auth_token), retrieve-auth-code. Success
  * and error bodies differ per endpoint: flat `{errno, message}` for the component token, the
  * `{err_no, err_msg, log_id, data}` envelope elsewhere.
@@ -196,7 +196,7 @@ export async function retrieveAuthorizationCode(
   return { authorizationCode: data.authorization_code, expiresInSeconds: data.expires_in };
 }
 
-/** The authorization page a merchant opens (platforms.md §3.3). */
+/** The authorization page a merchant opens (docs/platforms.md §3.3). */
 export function authorizationPageUrl(input: {
   pageBaseUrl: string;
   componentAppid: string;

@@ -16,7 +16,7 @@ const credentialInvalid = new Set([
   40040, // invalid grant_type
 ]);
 
-/** Maps a Douyin errno / err_no to what to do about it (architecture invariant 6). */
+/** Maps a Douyin errno / err_no to what to do about it (docs/architecture.md invariant 6). */
 export function classifyDouyinError(code: number): ErrorCategory {
   if (DOUYIN_TOKEN_ERROR_CODES.has(code)) return 'token_invalid';
   // Refresh token wrong/expired/used, code expired, or the authorization is gone: recover or re-authorize.

@@ -1,5 +1,5 @@
 /**
- * Douyin tpapp pushes (platforms.md §3.1, §3.7): JSON envelope, 32 random bytes, trailer = TP appid,
+ * Douyin tpapp pushes (docs/platforms.md §3.1, §3.7): JSON envelope, 32 random bytes, trailer = TP appid,
  * decrypted JSON is either the component_ticket or an authorization event.
  */
 import { z } from 'zod';

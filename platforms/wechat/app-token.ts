@@ -1,6 +1,6 @@
 /**
  * WeChat own-app access tokens (公众号 / 小程序): `/cgi-bin/token` (basic) and
- * `/cgi-bin/stable_token` (stable, normal or force mode). platforms.md §1.
+ * `/cgi-bin/stable_token` (stable, normal or force mode). docs/platforms.md §1.
  */
 import { z } from 'zod';
 import { parseAnswer, throwIfErrorAnswer, type AnswerSource } from '../answers';

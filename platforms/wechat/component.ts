@@ -1,5 +1,5 @@
 /**
- * WeChat Open Platform component (third-party platform) APIs, platforms.md §2.4-2.8: component
+ * WeChat Open Platform component (third-party platform) APIs, docs/platforms.md §2.4-2.8: component
  * token, start-push-ticket, pre-auth code, code exchange, authorizer refresh and authorizer list.
  * No Temporal here; every failure is a classified PlatformError whose message holds no token.
  */
@@ -194,7 +194,7 @@ export async function findAuthorizerRefreshToken(
   }
 }
 
-/** The authorization page a merchant opens (platforms.md §2.6): PC QR page or the H5 bind page. */
+/** The authorization page a merchant opens (docs/platforms.md §2.6): PC QR page or the H5 bind page. */
 export function authorizationPageUrl(input: {
   pageBaseUrl: string;
   variant: 'pc' | 'h5';

@@ -24,7 +24,7 @@ const credentialInvalid = new Set([
   89507, // risky IP rejected: blocked 1 h
 ]);
 
-/** Maps a WeChat errcode to what the caller should do about it (architecture invariant 6). */
+/** Maps a WeChat errcode to what the caller should do about it (docs/architecture.md invariant 6). */
 export function classifyWechatError(errcode: number): ErrorCategory {
   if (errcode === 45009 || errcode === 45011) return 'quota_exhausted';
   if (WECHAT_TOKEN_ERROR_CODES.has(errcode)) return 'token_invalid';

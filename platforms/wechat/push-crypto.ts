@@ -1,5 +1,5 @@
 /**
- * WeChat Open Platform component pushes (platforms.md §2.2, §2.3, §2.9): XML envelope with the signature in the
+ * WeChat Open Platform component pushes (docs/platforms.md §2.2, §2.3, §2.9): XML envelope with the signature in the
  * URL query, 16 random bytes, trailer = component appid, decrypted XML is the verify ticket or an auth event.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -65,7 +65,7 @@ const authorizedSchema = z.object({
   InfoType: z.enum(['authorized', 'updateauthorized']),
   AuthorizerAppid: z.string().min(1),
   AuthorizationCode: z.string().min(1),
-  /** Absolute unix time or a duration: the doc does not say (platforms.md §2.9); kept as sent. */
+  /** Absolute unix time or a duration: the doc does not say (docs/platforms.md §2.9); kept as sent. */
   AuthorizationCodeExpiredTime: unixSeconds,
   PreAuthCode: z.string(),
 });

@@ -21,7 +21,7 @@ function appIdParam(request: FastifyRequest): number | undefined {
   return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
-/** Upstream Baidu endpoints (platforms.md §4.2–4.7). */
+/** Upstream Baidu endpoints (docs/platforms.md §4.2–4.7). */
 export function registerBaiduApiRoutes(app: FastifyInstance, bd: BaiduState): void {
   const recordInvalid = (endpoint: string, appid: string | null, reason: InvalidTokenReason, token = ''): void =>
     bd.core.calls.recordInvalidToken({
@@ -119,7 +119,7 @@ export function registerBaiduApiRoutes(app: FastifyInstance, bd: BaiduState): vo
           : gate.app.refresh(q.refresh_token, bd.now());
       if (!result.ok) return oauthError(result.error, result.description);
       ctx.setAppid(String(result.appId));
-      // Flat and without the app id, exactly like the real endpoint (platforms.md §4.5).
+      // Flat and without the app id, exactly like the real endpoint (docs/platforms.md §4.5).
       return { body: result.grant };
     },
   });

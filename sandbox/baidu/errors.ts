@@ -9,7 +9,7 @@ export function smartappError(code: number, message: string): PlatformAnswer {
   return { body: { errno: code, msg: message } };
 }
 
-/** The OAuth endpoint: HTTP 400 `{error, error_description}` (platforms.md §4.9). */
+/** The OAuth endpoint: HTTP 400 `{error, error_description}` (docs/platforms.md §4.9). */
 export function oauthError(error: string, description: string): PlatformAnswer {
   return { status: 400, body: { error, error_description: description } };
 }

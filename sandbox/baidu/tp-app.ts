@@ -2,11 +2,11 @@ import { TOKEN_CHARS, type SeededRng } from '../core/rng';
 import { SandboxClock } from '../core/clock';
 import { expiring, kill, liveness, type Expiring, type Liveness } from '../json-push-platforms/lifetimes';
 
-/** Platform durations in seconds (platforms.md §4); each TP app may override them for tests. */
+/** Platform durations in seconds (docs/platforms.md §4); each TP app may override them for tests. */
 export interface BaiduDurations {
   ticketInterval: number;
   /**
-   * UNCONFIRMED on the real platform (platforms.md §6.8). Strict reading: the shortest validity any sibling
+   * UNCONFIRMED on the real platform (docs/platforms.md §6.8). Strict reading: the shortest validity any sibling
    * platform documents (Douyin, 3 h), so a central server relying on a stale ticket fails here first.
    */
   ticketValidity: number;
@@ -29,7 +29,7 @@ export const BAIDU_DURATIONS: BaiduDurations = {
   refreshTokenLifetime: 315_360_000,
 };
 
-/** Behaviours the docs leave open (platforms.md §6.8); defaults are the strict readings. */
+/** Behaviours the docs leave open (docs/platforms.md §6.8); defaults are the strict readings. */
 export interface BaiduRules {
   /** Refreshing kills the previous authorizer access token at once (true) or lets it run to expiry (false). */
   refreshKillsOldAccessToken: boolean;
@@ -39,7 +39,7 @@ export interface BaiduRules {
 
 export const BAIDU_RULES: BaiduRules = { refreshKillsOldAccessToken: true, tpTokenKillsPrevious: true };
 
-/** smartapp errnos the sandbox answers (platforms.md §4.9). */
+/** smartapp errnos the sandbox answers (docs/platforms.md §4.9). */
 export const BD = {
   param: 40001,
   tokenExpired: 44003,
@@ -244,7 +244,7 @@ export class BaiduTpApp {
     };
   }
 
-  /** Observed shape `<type>.<hex>.<lifetime>.<unix expiry>.<digits>` (platforms.md §4.5), on the sandbox clock. */
+  /** Observed shape `<type>.<hex>.<lifetime>.<unix expiry>.<digits>` (docs/platforms.md §4.5), on the sandbox clock. */
   private formatToken(type: number, lifetimeSeconds: number, now: number): string {
     const expiry = Math.floor((now + this.ms(lifetimeSeconds)) / 1000);
     return `${type}.${this.rng.hex(32)}.${lifetimeSeconds}.${expiry}.${this.rng.digits(10)}-${this.tpAppId}`;

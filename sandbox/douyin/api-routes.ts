@@ -21,7 +21,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Upstream Douyin V2 endpoints (platforms.md §3.2–3.6). */
+/** Upstream Douyin V2 endpoints (docs/platforms.md §3.2–3.6). */
 export function registerDouyinApiRoutes(app: FastifyInstance, dy: DouyinState): void {
   const envelopeFailure = (failure: DouyinFailure): PlatformAnswer =>
     envelopeError(dy.core.rng, dy.now(), failure.code, failure.message);

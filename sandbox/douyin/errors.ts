@@ -43,7 +43,7 @@ export function douyinEnvelopeDialect(rng: SeededRng, now: () => number): Platfo
 export function douyinFlatDialect(): PlatformDialect {
   return {
     platform: 'douyin',
-    // 40045 = "token generation failed, retry" (platforms.md §3.2): the token endpoint's way of saying busy.
+    // 40045 = "token generation failed, retry" (docs/platforms.md §3.2): the token endpoint's way of saying busy.
     busy: () => flatError(40045, 'generate token failed, please retry'),
     error: (code, message) => flatError(code, message ?? `error ${code}`),
     errcodeOf: codeOf,

@@ -2,7 +2,7 @@ import { SandboxClock } from '../core/clock';
 import { TOKEN_CHARS, type SeededRng } from '../core/rng';
 import { expiring, kill, liveness, type Expiring } from '../json-push-platforms/lifetimes';
 
-/** Platform durations in seconds (platforms.md §3); each TP app may override them for tests. */
+/** Platform durations in seconds (docs/platforms.md §3); each TP app may override them for tests. */
 export interface DouyinDurations {
   ticketInterval: number;
   ticketValidity: number;
@@ -40,7 +40,7 @@ export const DEFAULT_PERMISSIONS: Permission[] = [
   { id: 4, category: '数据分析', description: '查看小程序数据分析' },
 ];
 
-/** Douyin error codes the sandbox answers (platforms.md §3.2–3.5). */
+/** Douyin error codes the sandbox answers (docs/platforms.md §3.2–3.5). */
 export const DY = {
   param: 40001,
   tpNotFound: 40003,
@@ -205,7 +205,7 @@ export class DouyinTpApp {
     return { ok: true, grant: this.mintPair(authorization, now) };
   }
 
-  /** Single use; on success the old access token and the old refresh token die at once (platforms.md §3.5). */
+  /** Single use; on success the old access token and the old refresh token die at once (docs/platforms.md §3.5). */
   refresh(refreshToken: string | undefined, now: number): DouyinResult<{ grant: TokenGrant }> {
     if (!refreshToken) return fail(DY.param, 'authorizer_refresh_token is required');
     const entry = this.authorizerTokens.get(refreshToken);

@@ -104,7 +104,7 @@ export class PushChannel {
       });
       const answer = await response.body.text();
       attempt = { at, status: response.statusCode, answer: answer.slice(0, 200) };
-      // Exactly `success`: a JSON string "success" or a padded one is not accepted (platforms.md §3.1).
+      // Exactly `success`: a JSON string "success" or a padded one is not accepted (docs/platforms.md §3.1).
       record.delivered = response.statusCode === 200 && answer === 'success';
     } catch (err) {
       attempt = { at, status: 0, answer: '', error: err instanceof Error ? err.message : String(err) };

@@ -6,7 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  makeTelemetryFilterString,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../scripts/dev-server';
 import { requireTestServer } from '../../scripts/temporal-binaries';
 import { createKeyRing } from '../../codec/codec';
@@ -33,7 +39,11 @@ const runtimeLogger: Logger = {
   warn: (message, meta) => runtimeLogger.log('WARN', message, meta),
   error: (message, meta) => runtimeLogger.log('ERROR', message, meta),
 };
-Runtime.install({ logger: runtimeLogger });
+Runtime.install({
+  logger: runtimeLogger,
+  // Core's own log lines (e.g. the time-skipping server's missing heartbeat capability) only at ERROR.
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} } },
+});
 
 /** Tests encrypt history like production does: every test client and worker gets this converter. */
 export const testCodecKey = randomBytes(32);

@@ -1,5 +1,5 @@
 /**
- * Refresh ahead, never lapse (invariant 2) and one refresher (invariant 1), on a real dev server
+ * Refresh ahead, never lapse (docs/architecture.md invariant 2) and one refresher (docs/architecture.md invariant 1), on a real dev server
  * with the sandbox's clock sped up 2000× (a 7200 s token lives 3.6 s).
  */
 import { request } from 'undici';

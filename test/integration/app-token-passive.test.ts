@@ -1,5 +1,5 @@
 /**
- * Passive refresh as a service contract (invariant 1): compare-and-refresh, coalescing, the
+ * Passive refresh as a service contract (docs/architecture.md invariant 1): compare-and-refresh, coalescing, the
  * stable_token force path, failure statuses and TokenClient.withToken. The sandbox runs on real
  * time here, so tokens live two hours and only the test's reports cause refreshes.
  */

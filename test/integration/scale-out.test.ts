@@ -70,7 +70,8 @@ it('two workers and two gateways: one of each killed mid-run, every credential r
     apps.push({ platform: 'wechat', appid: app.appid, mode: 'basic', secret: { env: `SCALE_SECRET_${i}` } });
   }
   const configFile = path.join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify({ apps }));
+  // Tokens live 30 s here: a dead worker's workflows must move within seconds, not the default 10.
+  writeFileSync(configFile, JSON.stringify({ apps, worker: { stickyQueueScheduleToStartTimeout: 2_000 } }));
   const env = {
     ...secrets,
     TEMPORAL_ADDRESS: dev.server.address,

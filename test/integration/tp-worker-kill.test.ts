@@ -1,6 +1,6 @@
 /**
- * Single-use refresh tokens survive a worker SIGKILLed in the middle of refreshes (architecture
- * invariant 3). The worker runs as its own OS process; a latency fault holds each refresh at the
+ * Single-use refresh tokens survive a worker SIGKILLed in the middle of refreshes
+ * (docs/architecture.md invariant 3). The worker runs as its own OS process; a latency fault holds each refresh at the
  * sandbox, which logs its arrival (the fault is consumed on arrival) and then performs it — the
  * refresh token is consumed but the answer goes nowhere. The worker is SIGKILLed, restarted, the
  * activity's start-to-close timeout expires, and the workflow recovers (retrieve code + exchange)
@@ -146,7 +146,11 @@ it('SIGKILL mid-refresh, ≥ 20 interrupted single-use refreshes: all recover to
     );
     for (const a of victims) {
       const d = await describeAuthorizer(stack.client, a.platform, tp[a.platform].componentAppid, a.appid);
-      expect(String(d.settings['last recovery'])).toMatch(/activity timed out\) → recovered/);
+      // The interrupted refresh was ambiguous and recovered. Under load a later refresh may also hit
+      // its HTTP timeout (ambiguous too) and recover again, so the last recovery names either cause.
+      expect(String(d.settings['last recovery'])).toMatch(
+        /ambiguous refresh \((activity timed out|timeout)\) → recovered/,
+      );
     }
   }
   if (process.env.TC_DEBUG_WORKER) process.stderr.write(`interrupted refreshes: ${interrupted}\n`);

@@ -12,7 +12,7 @@ export interface ReceivedPush {
 
 /**
  * A 授权事件接收 URL for tests. It decrypts pushes with its own straight-from-the-spec code
- * (platforms.md §2.3), not with the production module the sandbox uses, so a shared bug cannot hide.
+ * (docs/platforms.md §2.3), not with the production module the sandbox uses, so a shared bug cannot hide.
  */
 export class WechatPushReceiver {
   readonly received: ReceivedPush[] = [];

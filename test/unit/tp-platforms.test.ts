@@ -16,7 +16,7 @@ import {
   tpDescriptor,
 } from '../../workflows/tp-platforms';
 
-describe('single-use timeouts (architecture invariant 3)', () => {
+describe('single-use timeouts (docs/architecture.md invariant 3)', () => {
   it('the HTTP timeout is strictly below the activity attempt, and the workflow uses exactly that attempt', () => {
     expect(SINGLE_USE_HTTP_TIMEOUT_MS).toBeLessThan(SINGLE_USE_ACTIVITY_TIMEOUT_MS);
     expect(SINGLE_USE_CALL.startToCloseTimeout).toBe(SINGLE_USE_ACTIVITY_TIMEOUT_MS);

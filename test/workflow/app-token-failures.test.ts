@@ -1,5 +1,5 @@
 /**
- * What an own app's workflow does when its token endpoint fails (architecture invariant 6: errors
+ * What an own app's workflow does when its token endpoint fails (docs/architecture.md invariant 6: errors
  * are classified, and each class has its own reaction): transient failures back off while the
  * token stays served, a configuration error waits for the hourly recheck or a reconfiguration,
  * quota errors back off slowly. appTokenWorkflow on the time-skipping server, the endpoint scripted.
@@ -11,6 +11,7 @@ import { appTokenWorkflow } from '../../workflows';
 import { configureSignal, invalidateSignal, refreshUpdate, type AppSettings } from '../../workflows/messages';
 import {
   createScriptedEnvironment,
+  teardownScriptedEnvironment,
   minted,
   platformFailure,
   withScriptedWorker,
@@ -64,9 +65,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createScriptedEnvironment();
 }, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+afterAll(() => teardownScriptedEnvironment(env));
 
 describe('app token failures', () => {
   it('transient failures: degraded while the token is valid, backoff doubling from 1 s (±25 %), active again on success', async () => {

@@ -1,5 +1,5 @@
 /**
- * When an own app's token is refreshed (architecture invariant 2, "refresh ahead, never lapse"):
+ * When an own app's token is refreshed (docs/architecture.md invariant 2, "refresh ahead, never lapse"):
  * appTokenWorkflow on the time-skipping server, the token endpoint scripted. Hours pass in
  * milliseconds. The workflow's schedule is read from `describe` (exact, in workflow time); that the
  * call really comes then is checked by stepping the clock to just before and just after it.
@@ -9,7 +9,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { AppTokenInput } from '../../workflows/app-token';
 import { appTokenWorkflow } from '../../workflows';
 import type { CredentialDescription } from '../../workflows/messages';
-import { createScriptedEnvironment, minted, withScriptedWorker, SECOND, type ScriptedRun } from './scripted-worker';
+import {
+  createScriptedEnvironment,
+  teardownScriptedEnvironment,
+  minted,
+  withScriptedWorker,
+  SECOND,
+  type ScriptedRun,
+} from './scripted-worker';
 
 const LIFETIME_S = 7200;
 const LIFETIME_MS = LIFETIME_S * SECOND;
@@ -34,9 +41,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createScriptedEnvironment();
 }, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+afterAll(() => teardownScriptedEnvironment(env));
 
 describe('app token refresh schedule', () => {
   it('basic mode: one call per refresh, each 20-25 % of the lifetime before the current token expires', async () => {

@@ -12,6 +12,7 @@ import type { AuthCodeInput } from '../../workflows/auth-code';
 import { authCodeWorkflow } from '../../workflows';
 import {
   createScriptedEnvironment,
+  teardownScriptedEnvironment,
   platformFailure,
   withScriptedWorker,
   SECOND,
@@ -37,9 +38,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createScriptedEnvironment();
 }, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+afterAll(() => teardownScriptedEnvironment(env));
 
 describe('authorization code', () => {
   it('is exchanged once and the grant handed to the account the platform named', async () => {

@@ -1,5 +1,5 @@
 /**
- * An authorized account's token and its refresh token (architecture invariant 3: single-use refresh
+ * An authorized account's token and its refresh token (docs/architecture.md invariant 3: single-use refresh
  * tokens are never lost by us). Douyin and Baidu refresh tokens work once: a refresh that may have
  * reached the platform is never sent again; the workflow retrieves a fresh authorization code and
  * exchanges it instead, and declares `reauth_required` only when the authorization is gone or
@@ -14,6 +14,7 @@ import { authorizerTokenWorkflow } from '../../workflows';
 import { authorizeSignal, invalidateSignal, revokeSignal, type AuthorizerGrant } from '../../workflows/messages';
 import {
   createScriptedEnvironment,
+  teardownScriptedEnvironment,
   minted,
   platformFailure,
   withScriptedWorker,
@@ -157,9 +158,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createScriptedEnvironment();
 }, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+afterAll(() => teardownScriptedEnvironment(env));
 
 describe.each(['douyin', 'baidu'] as const)('%s authorizer: single-use refresh tokens', (platform) => {
   const codes = CODES[platform];

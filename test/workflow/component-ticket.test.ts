@@ -1,5 +1,5 @@
 /**
- * A third-party platform's component token and its pushed ticket (architecture invariant 4: the
+ * A third-party platform's component token and its pushed ticket (docs/architecture.md invariant 4: the
  * last good ticket is kept for its full validity; a stale ticket is a visible status, not a silent
  * failure). componentTokenWorkflow on the time-skipping server, the token endpoint scripted.
  */
@@ -10,6 +10,7 @@ import { componentTokenWorkflow } from '../../workflows';
 import { invalidateSignal, ticketSignal, type CredentialDescription } from '../../workflows/messages';
 import {
   createScriptedEnvironment,
+  teardownScriptedEnvironment,
   minted,
   platformFailure,
   withScriptedWorker,
@@ -46,9 +47,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createScriptedEnvironment();
 }, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+afterAll(() => teardownScriptedEnvironment(env));
 
 describe('component token and ticket', () => {
   it('stays pending without a ticket, calls nothing, then obtains the token at once with the first pushed ticket', async () => {

@@ -1,5 +1,5 @@
 /**
- * Passive refresh (architecture invariant 1, compare-and-refresh): a caller that saw the current
+ * Passive refresh (docs/architecture.md invariant 1, compare-and-refresh): a caller that saw the current
  * token rejected reports its version; however many report it at once, the platform is called once;
  * a report of a version that is no longer current calls nothing and answers with the current token.
  * Stable mode spends a force refresh (20 a day, 30 s apart) only when the normal re-fetch hands
@@ -10,7 +10,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { AppTokenInput } from '../../workflows/app-token';
 import { appTokenWorkflow } from '../../workflows';
 import { invalidateSignal, refreshUpdate } from '../../workflows/messages';
-import { createScriptedEnvironment, gate, minted, withScriptedWorker, HOUR, SECOND } from './scripted-worker';
+import {
+  createScriptedEnvironment,
+  teardownScriptedEnvironment,
+  gate,
+  minted,
+  withScriptedWorker,
+  HOUR,
+  SECOND,
+} from './scripted-worker';
 
 const appInput = (appid: string, mode: 'basic' | 'stable'): AppTokenInput => ({
   platform: 'wechat',
@@ -36,9 +44,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createScriptedEnvironment();
 }, 60_000);
-afterAll(async () => {
-  await env?.teardown();
-});
+afterAll(() => teardownScriptedEnvironment(env));
 
 describe('passive refresh', () => {
   it('concurrent refresh updates and invalidate signals for the current version: one platform call, one answer for all', async () => {

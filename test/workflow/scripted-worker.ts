@@ -131,7 +131,8 @@ export async function withScriptedWorker<R>(
         calls.push({ activity: name, input, at: Context.current().info.currentAttemptScheduledTimestampMs } as Call);
         const scripted = script[name] as ((input: unknown) => unknown) | undefined;
         if (!scripted) throw ApplicationFailure.nonRetryable(`unscripted activity ${name}`, 'UnscriptedActivity');
-        return scripted(input);
+        // A held (gated) call gives way when the worker shuts down, e.g. after a test timed out.
+        return Promise.race([Promise.resolve(scripted(input)), Context.current().cancelled]);
       },
     ]),
   );
@@ -143,6 +144,7 @@ export async function withScriptedWorker<R>(
     workflowBundle: await workflowBundle(),
     activities,
     dataConverter: testDataConverter,
+    shutdownForceTime: '5s',
   });
 
   const run: ScriptedRun = {
@@ -180,13 +182,35 @@ export async function withScriptedWorker<R>(
     },
   };
 
-  return worker.runUntil(async () => {
+  const running = worker.runUntil(async () => {
     try {
       return await body(run);
     } finally {
       await Promise.all(started.map((handle) => handle.terminate('test over').catch(() => undefined)));
     }
   });
+  const stop = async () => {
+    worker.shutdown();
+    await running.catch(() => undefined);
+  };
+  runningWorkers.add(stop);
+  try {
+    return await running;
+  } finally {
+    runningWorkers.delete(stop);
+  }
+}
+
+/** Workers of runs still going, e.g. after a test timed out: `teardownScriptedEnvironment` stops them. */
+const runningWorkers = new Set<() => Promise<void>>();
+
+/**
+ * Stops what a timed-out test left running, then the server: the environment refuses to close its
+ * connection while a worker holds it, and would leave the test server process behind.
+ */
+export async function teardownScriptedEnvironment(env: TestWorkflowEnvironment | undefined): Promise<void> {
+  await Promise.all([...runningWorkers].map((stop) => stop()));
+  await env?.teardown();
 }
 
 /** What a scripted token endpoint answers: `accessToken`, living `expiresInS` seconds, answered at once. */

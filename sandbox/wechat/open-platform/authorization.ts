@@ -54,7 +54,7 @@ export async function authorizeMerchant(
       InfoType: infoType,
       AuthorizerAppid: input.authorizerAppid,
       AuthorizationCode: code,
-      // Sample pushes carry an absolute unix time here (platforms.md §2.9 leaves it open).
+      // Sample pushes carry an absolute unix time here (docs/platforms.md §2.9 leaves it open).
       AuthorizationCodeExpiredTime: Math.floor(expiresAt / 1000),
       PreAuthCode: input.preAuthCode ?? '',
     });
