@@ -72,7 +72,11 @@ export default tseslint.config(
         {
           paths: workflowForbidden.map((name) => ({ name, message: 'Workflow code must stay deterministic.' })),
           patterns: [
-            { group: ['../activities/*', '../platforms/**'], allowTypeImports: true, message: 'Import only types.' },
+            {
+              group: ['../activities', '../activities/*', '../platforms/**'],
+              allowTypeImports: true,
+              message: 'Import only types.',
+            },
             noGateway,
           ],
         },

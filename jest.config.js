@@ -1,9 +1,12 @@
 /**
- * Three tiers, one jest run (`npm test`, what CI runs) or one at a time:
+ * Three tiers, one jest run (`npm test`, what CI runs) or one at a time; a test's folder is its tier:
  * - unit (`npm run test:unit`): no Temporal server — pure logic, platform adapters and the sandbox over HTTP;
- * - workflow (`npm run test:workflow`): the real workflows on the time-skipping server with
+ *   test/unit/<code folder>/ mirrors the code it tests, test/sandbox/ tests the fake platforms themselves;
+ * - workflow (`npm run test:workflow`, test/workflow/): the real workflows on the time-skipping server with
  *   activities replaced by scripted functions — schedules, backoff and recovery in milliseconds;
- * - integration (`npm run test:integration`): dev server + worker + gateway + sandbox, end to end.
+ * - integration (`npm run test:integration`, test/integration/): dev server + worker + gateway + sandbox,
+ *   end to end.
+ * Shared helpers live in test/harness/, the probe workflows the test bundle adds in test/workflows/.
  * One file: `npx jest --maxWorkers=1 <path>` (its tier follows from the path). Not `npm run test:unit
  * -- <path>`: `--selectProjects` takes every value after it, so the path would be read as a project.
  */
@@ -12,9 +15,6 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
 };
-
-// test/workflow files that still run on the dev server: integration tier until they move there.
-const devServerFilesInWorkflowFolder = ['test/workflow/codec.test.ts', 'test/workflow/stack-probe.test.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -27,21 +27,17 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/test/{unit,platforms,sandbox}/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/sandbox/**/*.test.ts'],
     },
     {
       ...shared,
       displayName: 'workflow',
       testMatch: ['<rootDir>/test/workflow/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', ...devServerFilesInWorkflowFolder.map((file) => `/${file}$`)],
     },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: [
-        '<rootDir>/test/integration/**/*.test.ts',
-        ...devServerFilesInWorkflowFolder.map((file) => `<rootDir>/${file}`),
-      ],
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
   ],
 };

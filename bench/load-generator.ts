@@ -4,8 +4,9 @@
  * random (uniform reads across a fleet). Checks every answer's expiry, and with `businessUrl`
  * every `businessEvery`-th token against the sandbox's business API. Prints one JSON line.
  *
- *   node --import tsx bench/load-generator.ts '<json options>'
+ *   node --import tsx bench/load-generator.ts options.json
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 
@@ -34,7 +35,8 @@ export interface LoadResult {
 }
 
 async function main() {
-  const options = JSON.parse(process.argv[2]!) as LoadOptions;
+  // A file, not an argument: a fleet's paths outgrow the command line.
+  const options = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadOptions;
   let expiredServed = 0;
   let answered = 0;
   const sampled: string[] = [];

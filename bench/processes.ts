@@ -15,7 +15,7 @@ import { createDataConverter } from '../codec/data-converter';
 import type { Role } from '../config/config';
 import { SandboxControl } from '../sandbox/control-client';
 import { freePort, startDevServer } from '../scripts/dev-server';
-import { startService, type ServiceProcess } from '../test/harness/service-process';
+import { cpuSecondsOf, firstChildPid, startService, type ServiceProcess } from '../test/harness/service-process';
 import { prebuiltWorkflowBundle } from '../worker/workflow-bundle';
 import type { LoadOptions, LoadResult } from './load-generator';
 
@@ -43,13 +43,27 @@ async function firstLine(child: ChildProcess, what: string): Promise<string> {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const child = tsProcess(path.join(root, 'bench/load-generator.ts'), [JSON.stringify(options)]);
-  return JSON.parse(await firstLine(child, 'load generator')) as LoadResult;
+  const dir = mkdtempSync(path.join(tmpdir(), 'tc-load-'));
+  try {
+    const file = path.join(dir, 'options.json');
+    writeFileSync(file, JSON.stringify(options));
+    const child = tsProcess(path.join(root, 'bench/load-generator.ts'), [file]);
+    return JSON.parse(await firstLine(child, 'load generator')) as LoadResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export interface Background {
   url: string;
+  /** CPU seconds the process has used so far. */
+  cpuSeconds(): number;
   stop(): void;
+}
+
+function cpuOfGuarded(child: ChildProcess): () => number {
+  const pid = firstChildPid(child.pid!);
+  return () => (pid ? cpuSecondsOf(pid) : 0);
 }
 
 export async function startStandaloneSandbox(timeScale: number): Promise<Background> {
@@ -63,7 +77,7 @@ export async function startStandaloneSandbox(timeScale: number): Promise<Backgro
     '1',
   ]);
   await firstLine(child, 'sandbox');
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, cpuSeconds: cpuOfGuarded(child), stop: () => child.kill('SIGTERM') };
 }
 
 /** A bare Fastify route answering a constant token body: the ceiling any gateway route can reach. */
@@ -71,7 +85,7 @@ export async function startBareRoute(): Promise<Background> {
   const port = await freePort();
   const child = tsProcess(path.join(root, 'bench/bare-route.ts'), [String(port)]);
   await firstLine(child, 'bare route');
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, cpuSeconds: cpuOfGuarded(child), stop: () => child.kill('SIGTERM') };
 }
 
 /**
@@ -83,6 +97,8 @@ export interface BenchFleet {
   control: SandboxControl;
   /** A client that reads what the services write (same codec key). */
   client: Client;
+  /** CPU seconds the Temporal dev server has used so far. */
+  temporalCpuSeconds(): number;
   start(role: Role, config: object, env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
@@ -107,6 +123,7 @@ export async function startBenchFleet(timeScale: number): Promise<BenchFleet> {
     sandbox,
     control: new SandboxControl(sandbox.url),
     client,
+    temporalCpuSeconds: cpuOfGuarded(server.process),
     async start(role, config, env = {}) {
       const configFile = path.join(dir, `config-${configs++}.json`);
       writeFileSync(configFile, JSON.stringify(config));

@@ -159,7 +159,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /**
-     * Worker tuning for a fleet (docs/deploy.md has the measurements). Reads come from the memo, so
+     * Worker tuning for a fleet (docs/fleet.md has the measurements). Reads come from the memo, so
      * the sticky cache only saves replays of refreshes: a small cache keeps memory flat at 10,000 credentials.
      */
     worker: z

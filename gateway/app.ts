@@ -10,6 +10,7 @@ import type { TokenClient } from '../client/token-client';
 import type { ComponentConfig } from '../config/config';
 import { errorHandler, frameworkErrors, notFoundHandler } from './errors';
 import { authPlugin, type AuthOptions } from './plugins/auth';
+import { requestLogPlugin } from './plugins/request-log';
 import { adminRoutes } from './routes/admin';
 import { tokenRoutes } from './routes/tokens';
 import { authorizeRoutes, type AuthorizeOptions } from './routes/authorize';
@@ -22,7 +23,7 @@ export interface GatewayOptions {
   /** Request logging; off when omitted (tests). */
   logger?: FastifyBaseLogger;
   bodyLimit?: number;
-  /** API keys and rate limit (client/auth.ts); open when no keys are given. */
+  /** API keys and rate limit (gateway/plugins/auth.ts); open when no keys are given. */
   auth?: AuthOptions;
   /** Third-party platforms served (WeChat, Douyin, Baidu: pushes, authorization); read on every request. */
   components?: readonly ComponentConfig[];
@@ -42,8 +43,11 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     frameworkErrors,
+    // One line per request from the request-log plugin instead of Fastify's two.
+    disableRequestLogging: true,
   });
   const { tokens, client } = options;
+  void app.register(requestLogPlugin);
   void app.register(authPlugin, options.auth ?? {});
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

@@ -34,6 +34,20 @@ export function credentialRef(kind: RefKind, request: FastifyRequest): Credentia
   return { kind, ...refParams[kind].parse(request.params) } as CredentialRef;
 }
 
+/** Serialized by Fastify's compiled serializer instead of JSON.stringify: reads are the hot path. */
+const tokenResponse = {
+  200: {
+    type: 'object',
+    properties: {
+      access_token: { type: 'string' },
+      expires_at: { type: 'string' },
+      expires_in: { type: 'integer' },
+      version: { type: 'integer' },
+    },
+    required: ['access_token', 'expires_at', 'expires_in', 'version'],
+  },
+} as const;
+
 export const credentialPaths: Record<RefKind, string> = {
   app: ':platform/:appid',
   component: ':platform/:componentAppid',
@@ -43,14 +57,18 @@ export const credentialPaths: Record<RefKind, string> = {
 export async function tokenRoutes(app: FastifyInstance, { tokens }: { tokens: TokenClient }) {
   for (const kind of ['app', 'component', 'authorizer'] as const) {
     const path = `/v1/tokens/${kind}/${credentialPaths[kind]}`;
-    app.get(path, { config: { scope: 'read', kind } }, async (request) => {
+    app.get(path, { config: { scope: 'read', kind }, schema: { response: tokenResponse } }, async (request) => {
       const ref = credentialRef(kind, request);
       return tokenBody(credentialWorkflowId(ref), await tokens.getToken(ref));
     });
-    app.post(`${path}/invalidate`, { config: { scope: 'invalidate', kind } }, async (request) => {
-      const ref = credentialRef(kind, request);
-      const body = invalidateBody.parse(request.body ?? {});
-      return tokenBody(credentialWorkflowId(ref), await tokens.reportInvalid(ref, body.access_token));
-    });
+    app.post(
+      `${path}/invalidate`,
+      { config: { scope: 'invalidate', kind }, schema: { response: tokenResponse } },
+      async (request) => {
+        const ref = credentialRef(kind, request);
+        const body = invalidateBody.parse(request.body ?? {});
+        return tokenBody(credentialWorkflowId(ref), await tokens.reportInvalid(ref, body.access_token));
+      },
+    );
   }
 }

@@ -4,7 +4,7 @@
  * killed with SIGKILL mid-run like a crashed host. The process runs under scripts/orphan-guard.cjs,
  * so none outlives its parent; `kill('SIGKILL')` hits the service itself, not the guard.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Role } from '../../config/config';
@@ -20,6 +20,8 @@ export interface ServiceProcess {
   output(): string;
   /** Resident set size in bytes, from /proc. */
   rssBytes(): number;
+  /** CPU seconds used so far. */
+  cpuSeconds(): number;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
@@ -30,19 +32,26 @@ export interface ServiceOptions {
   readyTimeoutMs?: number;
 }
 
-function childPid(guard: ChildProcess): number | undefined {
-  try {
-    const children = readFileSync(`/proc/${guard.pid}/task/${guard.pid}/children`, 'utf8').trim();
-    return children ? Number(children.split(/\s+/)[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
   return kb ? Number(kb) * 1024 : 0;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The first child of a process (the real server behind scripts/orphan-guard.cjs). */
+export function firstChildPid(pid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return children ? Number(children.split(/\s+/)[0]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
@@ -73,7 +82,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       guard.kill('SIGKILL');
       throw new Error(`${options.role} process not ready in time:\n${output.slice(-2000)}`);
     }
-    pid ??= childPid(guard);
+    pid ??= firstChildPid(guard.pid!);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const servicePid = pid;
@@ -82,6 +91,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     pid: servicePid,
     output: () => output,
     rssBytes: () => rssOf(servicePid),
+    cpuSeconds: () => cpuSecondsOf(servicePid),
     async kill(signal) {
       if (guard.exitCode !== null) return;
       process.kill(servicePid, signal);

@@ -5,8 +5,9 @@
 import { request } from 'undici';
 import { componentWorkflowId } from '../../workflows/credential-ids';
 import { refreshUpdate, tokenQuery, type TokenView } from '../../workflows/messages';
-import { eventually, startStack, type Stack } from '../harness/stack';
-import { appHandle, queryToken, wechatBusinessCall } from './helpers';
+import { eventually } from '../harness/eventually';
+import { startStack, type Stack } from '../harness/stack';
+import { appHandle, queryToken, wechatBusinessCall } from '../harness/apps';
 
 let stack: Stack;
 beforeAll(async () => {

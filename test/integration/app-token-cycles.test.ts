@@ -5,8 +5,9 @@
 import { request } from 'undici';
 import { buildGateway } from '../../gateway/app';
 import { TokenClient } from '../../client/token-client';
-import { eventually, startStack, type Stack } from '../harness/stack';
-import { describeApp, queryToken, wechatBusinessCall } from './helpers';
+import { eventually } from '../harness/eventually';
+import { startStack, type Stack } from '../harness/stack';
+import { describeApp, queryToken, wechatBusinessCall } from '../harness/apps';
 
 let stack: Stack;
 beforeAll(async () => {

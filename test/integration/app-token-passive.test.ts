@@ -1,12 +1,15 @@
 /**
- * Passive refresh as a service contract (docs/architecture.md invariant 1): compare-and-refresh, coalescing, the
- * stable_token force path, failure statuses and TokenClient.withToken. The sandbox runs on real
- * time here, so tokens live two hours and only the test's reports cause refreshes.
+ * Passive refresh of own-app tokens as a service contract (docs/architecture.md invariant 1):
+ * compare-and-refresh, 100 concurrent reports coalesced into one upstream call, the stable_token
+ * force path, degraded and credential_invalid when the refresh fails, and the caller's side,
+ * TokenClient.withToken, which reports a rejected token once and retries once. The sandbox runs on
+ * real time here, so tokens live two hours and only the test's reports cause refreshes. The same
+ * reports through the gateway's HTTP routes are in gateway-routes.test.ts.
  */
-import { request } from 'undici';
 import { refreshUpdate, invalidateSignal } from '../../workflows/messages';
-import { eventually, startStack, type Stack } from '../harness/stack';
-import { appHandle, describeApp, queryToken, wechatBusinessCall } from './helpers';
+import { eventually } from '../harness/eventually';
+import { startStack, type Stack } from '../harness/stack';
+import { appHandle, describeApp, queryToken, wechatBusinessCall, wechatCallCount } from '../harness/apps';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -20,9 +23,7 @@ afterEach(async () => {
   await stack.sandbox.control.clearFaults();
 });
 
-async function calls(endpoint: string, appid: string): Promise<number> {
-  return (await stack.sandbox.control.calls({ platform: 'wechat', endpoint, appid })).total;
-}
+const calls = (endpoint: string, appid: string) => wechatCallCount(stack.sandbox, endpoint, appid);
 
 async function activeApp(mode: 'stable' | 'basic') {
   const app = await stack.addWechatApp(mode);
@@ -143,80 +144,4 @@ it('withToken reports a rejected token once and retries once with the fresh toke
       throw Object.assign(new Error('boom'), { errcode: 48001 });
     }),
   ).rejects.toThrow('boom');
-});
-
-describe('gateway for own apps', () => {
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-    const gatewayUrl = await stack.startGateway();
-    const response = await request(`${gatewayUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
-    return { status: response.statusCode, body: (await response.body.json()) as Record<string, any> };
-  }
-
-  it('registers through the admin API, serves, invalidates and lists the app', async () => {
-    const app = await stack.sandbox.control.createWechatApp();
-    stack.secrets.WX_ADMIN_REGISTERED = app.secret;
-    const literal = await call('POST', '/v1/apps', { platform: 'wechat', appid: app.appid, secret: app.secret });
-    expect(literal.status).toBe(400);
-    expect(literal.body.error.code).toBe('bad_request');
-    expect(JSON.stringify(literal.body)).not.toContain(app.secret);
-
-    const created = await call('POST', '/v1/apps', {
-      platform: 'wechat',
-      appid: app.appid,
-      mode: 'basic',
-      secret: { env: 'WX_ADMIN_REGISTERED' },
-    });
-    expect(created).toEqual({ status: 201, body: { id: `app/wechat/${app.appid}` } });
-    const first = await eventually(async () => {
-      const r = await call('GET', `/v1/tokens/app/wechat/${app.appid}`);
-      return r.status === 200 ? r.body : undefined;
-    });
-    expect(first).toMatchObject({ version: 1, access_token: expect.any(String) });
-    expect(first.expires_in).toBeGreaterThan(7000);
-    expect(await wechatBusinessCall(stack.sandbox.url, first.access_token)).not.toHaveProperty('errcode');
-
-    const fresh = await call('POST', `/v1/tokens/app/wechat/${app.appid}/invalidate`, {
-      access_token: first.access_token,
-    });
-    expect(fresh.status).toBe(200);
-    expect(fresh.body.version).toBe(2);
-    const stale = await call('POST', `/v1/tokens/app/wechat/${app.appid}/invalidate`, {
-      access_token: first.access_token,
-    });
-    expect(stale.body).toMatchObject({ version: 2, access_token: fresh.body.access_token });
-    expect(await calls('/cgi-bin/token', app.appid)).toBe(2);
-
-    const listed = await eventually(async () => {
-      const r = await call('GET', '/v1/apps?status=active');
-      return r.body.apps?.some((a: { appid: string }) => a.appid === app.appid) ? r.body.apps : undefined;
-    });
-    expect(listed.find((a: { appid: string }) => a.appid === app.appid)).toMatchObject({
-      kind: 'app',
-      status: 'active',
-    });
-  });
-
-  it('answers 404 for an unknown app and 503 with the status when no valid token exists', async () => {
-    const unknown = await call('GET', '/v1/tokens/app/wechat/wxnosuchapp0000001');
-    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-
-    const app = await stack.sandbox.control.createWechatApp({ secret: 'the-real-secret-0123456789abcdef' });
-    stack.secrets.WX_WRONG = 'a-wrong-secret-0123456789abcdef';
-    await call('POST', '/v1/apps', {
-      platform: 'wechat',
-      appid: app.appid,
-      mode: 'basic',
-      secret: { env: 'WX_WRONG' },
-    });
-    const unavailable = await eventually(async () => {
-      const r = await call('GET', `/v1/tokens/app/wechat/${app.appid}`);
-      return r.status === 503 && r.body.error.status === 'credential_invalid' ? r : undefined;
-    });
-    expect(unavailable.body.error.code).toBe('token_unavailable');
-  });
 });

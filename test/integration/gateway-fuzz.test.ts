@@ -15,8 +15,8 @@ import { buildWechatPush, type WechatPushMessage } from '../../platforms/wechat/
 import { buildGateway } from '../../gateway/app';
 import { TokenClient } from '../../client/token-client';
 import { startStack, type Stack } from '../harness/stack';
-import { appHandle, queryToken } from './helpers';
-import { eventually } from '../harness/stack';
+import { appHandle, queryToken } from '../harness/apps';
+import { eventually } from '../harness/eventually';
 
 jest.setTimeout(120_000);
 

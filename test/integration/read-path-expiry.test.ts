@@ -13,8 +13,9 @@ import { TokenClient, TokenUnavailableError, type IssuedToken } from '../../clie
 import { appWorkflowId, type AppRef } from '../../workflows/credential-ids';
 import { TOKEN_VIEW_MEMO_KEY, type TokenView } from '../../workflows/messages';
 import { TokenStatus } from '../../workflows/search-attributes';
-import { eventually, startStack, type Stack } from '../harness/stack';
-import { appHandle, describeApp, queryToken } from './helpers';
+import { eventually } from '../harness/eventually';
+import { startStack, type Stack } from '../harness/stack';
+import { appHandle, describeApp, queryToken } from '../harness/apps';
 
 jest.setTimeout(90_000);
 

@@ -6,8 +6,9 @@
  */
 import { Pool } from 'undici';
 import { appWorkflowId } from '../../workflows/credential-ids';
-import { eventually, startStack, type Stack } from '../harness/stack';
-import { appHandle, describeApp, wechatBusinessCall } from './helpers';
+import { eventually } from '../harness/eventually';
+import { startStack, type Stack } from '../harness/stack';
+import { appHandle, describeApp, wechatBusinessCall } from '../harness/apps';
 
 jest.setTimeout(90_000);
 

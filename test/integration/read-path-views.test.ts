@@ -12,8 +12,9 @@ import { request } from 'undici';
 import { TokenClient, TokenUnavailableError } from '../../client/token-client';
 import { authorizerWorkflowId, type AuthorizerRef } from '../../workflows/credential-ids';
 import { TOKEN_VIEW_MEMO_KEY, tokenQuery, type TokenView } from '../../workflows/messages';
-import { eventually, startStack, type Stack, type TpStackComponent } from '../harness/stack';
-import { acceptedToken, businessCall, describeAuthorizer } from './tp-helpers';
+import { eventually } from '../harness/eventually';
+import { startStack, type Stack, type TpStackComponent } from '../harness/stack';
+import { acceptedToken, businessCall, describeAuthorizer } from '../harness/tp-authorizers';
 
 jest.setTimeout(120_000);
 

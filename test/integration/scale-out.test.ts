@@ -12,9 +12,9 @@ import { request } from 'undici';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
 import { freePort } from '../../scripts/dev-server';
 import { startService, type ServiceProcess } from '../harness/service-process';
-import { eventually } from '../harness/stack';
+import { eventually } from '../harness/eventually';
 import { createDevEnvironment, testCodecKey, type DevEnvironment } from '../harness/temporal';
-import { wechatBusinessCall } from './helpers';
+import { wechatBusinessCall } from '../harness/apps';
 
 const APPS = 8;
 /** A 7200 s token lives 30 s; MINTING_POLICY refreshes it 6–7.5 s before expiry. */
@@ -104,7 +104,7 @@ it('two workers and two gateways: one of each killed mid-run, every credential r
   );
 
   const runStarted = Date.now();
-  const runMs = 3 * LIFETIME_MS;
+  const runMs = 2.5 * LIFETIME_MS;
   let reads = 0;
   let unanswered = 0;
   let expiredServed = 0;
@@ -146,8 +146,8 @@ it('two workers and two gateways: one of each killed mid-run, every credential r
   const { calls } = await sandbox.control.calls({ platform: 'wechat', endpoint: '/cgi-bin/token' });
   for (const app of apps) {
     const seen = versions.get(app.appid)!;
-    // 3 lifetimes at a refresh every ~0.8 lifetime: at least four versions each…
-    expect(Math.max(...seen)).toBeGreaterThanOrEqual(4);
+    // 2.5 lifetimes at a refresh every ~0.8 lifetime: at least three versions each…
+    expect(Math.max(...seen)).toBeGreaterThanOrEqual(3);
     // …and one upstream call per version (one more at most, for a call in flight when the worker died).
     const upstream = calls.filter((call) => call.appid === app.appid).length;
     expect(upstream).toBeGreaterThanOrEqual(Math.max(...seen));

@@ -12,10 +12,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
-import { eventually, startStack, type Stack, type TpStackComponent } from '../harness/stack';
+import { eventually } from '../harness/eventually';
+import { startStack, type Stack, type TpStackComponent } from '../harness/stack';
 import { testCodecKey, workflowBundle } from '../harness/temporal';
 import type { CredentialDescription } from '../../workflows/messages';
-import { acceptedToken, describeAuthorizer, type TpKind } from './tp-helpers';
+import { acceptedToken, describeAuthorizer, type TpKind } from '../harness/tp-authorizers';
 
 let stack: Stack;
 let gatewayUrl: string;

@@ -9,8 +9,9 @@
 import { request } from 'undici';
 import { authorizerWorkflowId } from '../../workflows/credential-ids';
 import { describeQuery, tokenQuery, type CredentialDescription, type TokenView } from '../../workflows/messages';
-import { eventually, startStack, type Stack, type StackComponent } from '../harness/stack';
-import { wechatBusinessCall } from './helpers';
+import { eventually } from '../harness/eventually';
+import { startStack, type Stack, type StackComponent } from '../harness/stack';
+import { wechatBusinessCall } from '../harness/apps';
 
 let stack: Stack;
 let gatewayUrl: string;

@@ -1,8 +1,15 @@
+/**
+ * The Baidu smart-program TP fake (sandbox/baidu/): TP tokens for a live ticket, pre-auth codes,
+ * authorizer tokens from the OAuth endpoint (flat grants, app id through app/info), single-use
+ * refresh tokens and what they kill, one-time authorization codes, drop_response recovered by
+ * retrieving an authorization code, and ticket and authorization pushes as Baidu sends them.
+ */
 import { request } from 'undici';
 import { openBaiduPush } from '../../platforms/baidu/push-crypto';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
 import { BAIDU_PATHS } from '../../sandbox/baidu/api-routes';
-import { eventually, JsonPushReceiver } from './json-push-receiver';
+import { eventually } from '../harness/eventually';
+import { JsonPushReceiver } from '../harness/json-push-receiver';
 
 const KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
 const TP = { clientId: 'bdTpClientKey', tpAppId: 4242, token: 'bd-token', encodingAESKey: KEY };

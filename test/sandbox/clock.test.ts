@@ -1,5 +1,11 @@
+/**
+ * The sandbox's clock (sandbox/core/clock.ts): platform durations scaled by the time scale, whole
+ * floored expires_in, timers fired in order on manual advance, time continuous across mode
+ * switches; over HTTP, scaled tokens really expire after their scaled lifetime.
+ */
 import { SandboxClock, startSandbox } from '../../sandbox';
-import { eventually, WechatCaller } from './wechat-client';
+import { eventually } from '../harness/eventually';
+import { WechatCaller } from '../harness/wechat-caller';
 
 describe('SandboxClock', () => {
   it('scales platform durations and reports expires_in as floored whole seconds, at least 1', () => {

@@ -1,8 +1,15 @@
+/**
+ * The Douyin tpapp fake (sandbox/douyin/): the V2 component token rotating with a 5-minute grace,
+ * flat errors, authorizer tokens with single-use refresh tokens that expire after 30 days, drop_response
+ * recovered by retrieve_auth_code, unauthorization, encrypted ticket and authorization pushes retried
+ * until the answer is exactly `success`, and durations that follow the time scale.
+ */
 import { request } from 'undici';
 import { openDouyinPush } from '../../platforms/douyin/push-crypto';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
 import { DOUYIN_PATHS } from '../../sandbox/douyin/api-routes';
-import { eventually, JsonPushReceiver } from './json-push-receiver';
+import { eventually } from '../harness/eventually';
+import { JsonPushReceiver } from '../harness/json-push-receiver';
 
 const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const TP = { componentAppid: 'tt-tp-1', componentSecret: 'tp-secret', token: 'dy-token', encodingAESKey: KEY };

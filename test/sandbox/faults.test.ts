@@ -1,6 +1,11 @@
+/**
+ * The sandbox's fault injection (sandbox/core/faults.ts), which the integration tests rely on:
+ * latency, HTTP 5xx, system busy, malformed bodies, a reset socket, drop_response (the operation
+ * performed, the answer lost) and platform errors, scoped by path, appid and count, removable.
+ */
 import { request } from 'undici';
 import { startSandbox, type SandboxHandle, type WechatAppView } from '../../sandbox';
-import { WechatCaller } from './wechat-client';
+import { WechatCaller } from '../harness/wechat-caller';
 
 describe('sandbox: fault injection', () => {
   let sandbox: SandboxHandle;

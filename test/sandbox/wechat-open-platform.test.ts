@@ -1,7 +1,14 @@
+/**
+ * The WeChat Open Platform fake (sandbox/wechat/open-platform/): component_verify_ticket pushes
+ * (encrypted, signed, retried until `success`, restarted by api_start_push_ticket), the component
+ * token and its checks, authorization by event and redirect with single-use codes, authorizer
+ * tokens and refresh tokens (61023 when lost), re-authorization, unauthorization, and the page.
+ */
 import { request } from 'undici';
 import { startSandbox, type SandboxHandle, type WechatComponentView } from '../../sandbox';
-import { WechatPushReceiver } from './wechat-push-receiver';
-import { eventually, WechatCaller, type WechatBody } from './wechat-client';
+import { WechatPushReceiver } from '../harness/wechat-push-receiver';
+import { eventually } from '../harness/eventually';
+import { WechatCaller, type WechatBody } from '../harness/wechat-caller';
 
 const MIN = 60_000;
 const C = '/cgi-bin/component';

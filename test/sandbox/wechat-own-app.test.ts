@@ -1,5 +1,10 @@
+/**
+ * The WeChat own-app token fake (sandbox/wechat/): /cgi-bin/token and /cgi-bin/stable_token as the
+ * platform behaves — token overlap, expiry, documented errors, IP whitelist, daily and minute quotas,
+ * force refresh limits — plus the per-app call log and counters the integration tests read.
+ */
 import { startSandbox, type SandboxHandle, type WechatAppView } from '../../sandbox';
-import { WechatCaller } from './wechat-client';
+import { WechatCaller } from '../harness/wechat-caller';
 
 const MIN = 60_000;
 

@@ -19,7 +19,7 @@ import {
   MINUTE,
   SECOND,
   type ScriptedRun,
-} from './scripted-worker';
+} from '../harness/scripted-worker';
 
 const LIFETIME_S = 7200;
 

@@ -16,7 +16,7 @@ import {
   withScriptedWorker,
   SECOND,
   type ScriptedRun,
-} from './scripted-worker';
+} from '../harness/scripted-worker';
 
 const LIFETIME_S = 7200;
 const LIFETIME_MS = LIFETIME_S * SECOND;

@@ -17,7 +17,7 @@ import {
   withScriptedWorker,
   SECOND,
   type ActivityOutput,
-} from './scripted-worker';
+} from '../harness/scripted-worker';
 
 const COMPONENT = 'tpcomponent00002';
 

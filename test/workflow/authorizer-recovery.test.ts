@@ -23,7 +23,7 @@ import {
   SECOND,
   type Script,
   type ScriptedRun,
-} from './scripted-worker';
+} from '../harness/scripted-worker';
 
 const LIFETIME_S = 7200;
 const COMPONENT = 'tpcomponent00001';

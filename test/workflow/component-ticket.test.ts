@@ -18,7 +18,7 @@ import {
   MINUTE,
   SECOND,
   type ScriptedRun,
-} from './scripted-worker';
+} from '../harness/scripted-worker';
 
 const VALIDITY = 3 * HOUR;
 const STALE_AFTER = 30 * MINUTE;

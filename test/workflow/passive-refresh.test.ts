@@ -18,7 +18,8 @@ import {
   withScriptedWorker,
   HOUR,
   SECOND,
-} from './scripted-worker';
+} from '../harness/scripted-worker';
+import { eventually } from '../harness/eventually';
 
 const appInput = (appid: string, mode: 'basic' | 'stable'): AppTokenInput => ({
   platform: 'wechat',
@@ -32,13 +33,8 @@ async function acceptedUpdates(handle: WorkflowHandle): Promise<number> {
   return (history.events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length;
 }
 
-async function waitFor(probe: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Waits (wall clock, at most 10 s) for what the worker does between two advances of the server's clock. */
+const waitFor = (probe: () => Promise<boolean>, what: string) => eventually(probe, 10_000, what);
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {

@@ -1,65 +1,13 @@
-import { randomUUID } from 'node:crypto';
+/**
+ * The workflow tier's premise on the time-skipping server: a six-hour timer completes in seconds of
+ * wall-clock time, with queries and signals working as on the dev server. If this fails, every
+ * other workflow test fails for the same reason.
+ */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { probeBumpSignal, probeCountQuery, stackProbeWorkflow } from '../workflows';
-import {
-  createDevEnvironment,
-  createTimeSkippingEnvironment,
-  testDataConverter,
-  workflowBundle,
-  type DevEnvironment,
-} from '../harness/temporal';
+import { createTimeSkippingEnvironment } from '../harness/temporal';
+import { runStackProbe } from '../harness/stack-probe';
 
 const SIX_HOURS = 6 * 60 * 60 * 1000;
-
-async function runProbe(env: TestWorkflowEnvironment, sleepMs: number) {
-  const taskQueue = `probe-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    dataConverter: testDataConverter,
-  });
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(stackProbeWorkflow, {
-      taskQueue,
-      workflowId: `probe/${randomUUID()}`,
-      args: [sleepMs],
-    });
-    await handle.signal(probeBumpSignal, 2);
-    await handle.signal(probeBumpSignal, 3);
-    const seen = await handle.query(probeCountQuery);
-    const started = Date.now();
-    const result = await handle.result();
-    return { seen, result, wallMs: Date.now() - started };
-  });
-}
-
-describe('stack probe on the dev server', () => {
-  let dev: DevEnvironment;
-  beforeAll(async () => {
-    dev = await createDevEnvironment();
-  });
-  afterAll(async () => {
-    await dev?.teardown();
-  });
-
-  it('answers queries and signals and fires a real timer', async () => {
-    const { seen, result } = await runProbe(dev.env, 1_500);
-    expect(seen).toBe(5);
-    expect(result).toBe(5);
-  });
-
-  it('has the project search attributes registered', async () => {
-    const { customAttributes } = await dev.env.connection.operatorService.listSearchAttributes({
-      namespace: dev.env.namespace,
-    });
-    expect(Object.keys(customAttributes ?? {})).toEqual(
-      expect.arrayContaining(['TokenPlatform', 'TokenKind', 'TokenAppId', 'TokenStatus', 'TokenExpiresAt']),
-    );
-  });
-});
 
 describe('stack probe on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
@@ -71,7 +19,7 @@ describe('stack probe on the time-skipping server', () => {
   });
 
   it('skips a six-hour timer in well under a second of waiting', async () => {
-    const { seen, result, wallMs } = await runProbe(env, SIX_HOURS);
+    const { seen, result, wallMs } = await runStackProbe(env, SIX_HOURS);
     expect(seen).toBe(5);
     expect(result).toBe(5);
     expect(wallMs).toBeLessThan(5_000);
