@@ -165,6 +165,8 @@ export const configSchema = z
     worker: z
       .object({
         maxCachedWorkflows: z.coerce.number().int().min(0).default(500),
+        /** One V8 context shared by all cached workflows (much less memory per workflow); the SDK's default too. */
+        reuseV8Context: z.boolean().default(true),
         maxConcurrentWorkflowTaskExecutions: z.coerce.number().int().min(2).default(40),
         maxConcurrentActivityTaskExecutions: z.coerce.number().int().min(1).default(100),
         /**

@@ -30,9 +30,10 @@ export async function prebuiltWorkflowBundle(cacheDir: string): Promise<{ codePa
       logger: quietLogger,
     });
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    // Write then rename: a process killed mid-write leaves no half bundle behind.
-    writeFileSync(`${codePath}.tmp`, code);
-    renameSync(`${codePath}.tmp`, codePath);
+    // Write then rename (atomic): no half bundle after a crash, and workers starting together each write their own.
+    const partial = `${codePath}.${process.pid}.tmp`;
+    writeFileSync(partial, code);
+    renameSync(partial, codePath);
   }
   return { codePath };
 }
