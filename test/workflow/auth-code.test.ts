@@ -34,6 +34,16 @@ const codeInput = (platform: AuthCodeInput['platform'], code: string, extra: Par
   ...extra,
 });
 
+/** The request went out and no answer came back: the code may have been consumed. */
+const douyinNoAnswer = () =>
+  platformFailure({
+    platform: 'douyin',
+    category: 'retry_later',
+    code: 'timeout',
+    message: 'no answer',
+    ambiguous: true,
+  });
+
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await createScriptedEnvironment();
@@ -155,13 +165,7 @@ describe('authorization code', () => {
       env,
       {
         exchangeAuthCode: () => {
-          throw platformFailure({
-            platform: 'douyin',
-            category: 'retry_later',
-            code: 'timeout',
-            message: 'no answer',
-            ambiguous: true,
-          });
+          throw douyinNoAnswer();
         },
         handOverGrant: () => undefined,
       },
@@ -186,13 +190,7 @@ describe('authorization code', () => {
       env,
       {
         exchangeAuthCode: () => {
-          throw platformFailure({
-            platform: 'douyin',
-            category: 'retry_later',
-            code: 'timeout',
-            message: 'no answer',
-            ambiguous: true,
-          });
+          throw douyinNoAnswer();
         },
       },
       async (run) => {
