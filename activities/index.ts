@@ -11,6 +11,8 @@ import type { SecretRef } from '../config/config';
 import type { ObtainedToken } from '../workflows/credential-state';
 import { resolveSecret, SecretUnavailable } from '../config/secrets';
 import { createTpActivities } from './tp';
+import { createWebhookActivities } from './webhooks';
+import type { WebhookConfig } from '../config/config';
 
 export type PlatformEndpoints = Record<'wechat' | 'douyin' | 'baidu', { baseUrl: string }>;
 
@@ -21,6 +23,8 @@ export interface ActivityDeps {
   /** Third-party platform activities read component tokens and hand over grants through this client. */
   client: Client;
   taskQueue: string;
+  /** Status-change webhooks (activities/webhooks.ts); none by default. */
+  webhooks?: readonly WebhookConfig[];
 }
 
 /** PlatformError → ApplicationFailure whose details the workflow classifies (errors are not retried here). */
@@ -54,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
       },
       classified,
     ),
+    ...createWebhookActivities({ webhooks: deps.webhooks ?? [], env: deps.env }),
     async fetchWechatAppToken(request: {
       appid: string;
       mode: AppTokenMode;

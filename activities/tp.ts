@@ -6,7 +6,7 @@
  * component token from its workflow through a TokenClient, so it never enters an authorizer's history.
  */
 import type { Client } from '@temporalio/client';
-import { deliverGrant } from '../client/credentials';
+import { authCodeWorkflowId, deliverGrant } from '../client/credentials';
 import { TokenClient } from '../client/token-client';
 import { PlatformError } from '../platforms/errors';
 import type { HttpOptions } from '../platforms/http';
@@ -115,9 +115,9 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
     },
 
     /**
-     * Exchanges an authorization code (single use). `singleUse` bounds the HTTP call below the
-     * activity's start-to-close timeout (recovery exchanges); the authorizer app id is in the
-     * answer except on Baidu.
+     * Exchanges an authorization code (single use, one attempt: `SINGLE_USE_CALL`). `singleUse`
+     * bounds the HTTP call below the activity's start-to-close timeout; the authorizer app id is in
+     * the answer except on Baidu.
      */
     async exchangeAuthCode(request: {
       platform: TpPlatform;
@@ -220,7 +220,7 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
       platform: TpPlatform;
       componentAppid: string;
       authorizerAppid: string;
-    }): Promise<{ code: string; expiresInSeconds: number }> {
+    }): Promise<{ code: string; expiresInSeconds: number; codeWorkflowId?: string }> {
       return classified(async () => {
         const { platform, componentAppid, authorizerAppid } = request;
         const retrieve = tpAdapter(platform).retrieveAuthorizationCode;
@@ -229,7 +229,12 @@ export function createTpActivities(deps: TpActivityDeps, classified: <T>(work: (
         const result = await onBehalfOf(platform, componentAppid, (_adapter, endpoint, token) =>
           retrieve({ ...endpoint, authorizerAppid }, token, singleUseHttp(deps.http, started)),
         );
-        return { code: result.authorizationCode, expiresInSeconds: result.expiresInSeconds };
+        return {
+          code: result.authorizationCode,
+          expiresInSeconds: result.expiresInSeconds,
+          // The code's exchange runs under this ID, shared with a push of the same code (exactly once).
+          codeWorkflowId: authCodeWorkflowId({ platform, componentAppid, code: result.authorizationCode }),
+        };
       });
     },
   };

@@ -18,10 +18,17 @@ import {
 } from '../workflows/component-token';
 import { appWorkflowId, authorizerWorkflowId, componentWorkflowId } from '../workflows/credential-ids';
 import {
+  appSettingsSchema,
+  authCodeAccountSchema,
+  authCodeAccountSignal,
   authorizeSignal,
+  authorizerGrantSchema,
+  componentSettingsSchema,
   configureComponentSignal,
   configureSignal,
+  revocationSchema,
   revokeSignal,
+  ticketPushSchema,
   ticketSignal,
   type AppSettings,
   type AuthorizerGrant,
@@ -43,9 +50,10 @@ export function settingsDigest(settings: object): string {
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
 }
 
+/** Parsed with the workflow's own schema, so a setting the workflow would refuse fails here, at the sender. */
 export function appSettings(app: WechatAppConfig): AppSettings {
   const settings = { mode: app.mode, secretRef: app.secret };
-  return { ...settings, digest: settingsDigest(settings) };
+  return appSettingsSchema.parse({ ...settings, digest: settingsDigest(settings) });
 }
 
 /** Where credential workflows live: the client that starts them and their task queue. */
@@ -88,7 +96,7 @@ export function componentSettings(component: ComponentConfig): ComponentSettings
     ticketValidityMs: component.ticketValidityMs ?? tpDescriptor(component.platform).ticketValidityMs,
     staleTicketAfterMs: component.staleTicketAfterMs ?? DEFAULT_STALE_TICKET_AFTER_MS,
   };
-  return { ...settings, digest: settingsDigest(settings) };
+  return componentSettingsSchema.parse({ ...settings, digest: settingsDigest(settings) });
 }
 
 function componentStart(taskQueue: string, component: ComponentConfig) {
@@ -140,7 +148,7 @@ export async function deliverTicket(
   await client.workflow.signalWithStart(componentTokenWorkflow, {
     ...componentStart(taskQueue, component),
     signal: ticketSignal,
-    signalArgs: [push],
+    signalArgs: [ticketPushSchema.parse(push)],
   });
 }
 
@@ -160,7 +168,10 @@ export function authCodeWorkflowId({
 
 /**
  * An authorization code from the redirect or an authorized/updateauthorized event. The first
- * delivery starts the exchange; later ones (open or closed) find the same workflow ID and do nothing.
+ * delivery starts the exchange; a later one finds the same workflow ID running or completed and
+ * does nothing but tell a running one the account, if it names it (an ambiguous exchange of a
+ * redirect's code needs it to recover). A failed run (the code certainly not consumed, or expired)
+ * does not block a new attempt.
  */
 export async function submitAuthCode(
   { client, taskQueue }: WorkflowTarget,
@@ -172,13 +183,28 @@ export async function submitAuthCode(
       workflowId,
       taskQueue,
       args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       staticSummary: `${input.platform} authorization code for ${input.componentAppid} (${input.source})`,
     });
     return { workflowId, duplicate: false };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, duplicate: true };
-    throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (input.authorizerAppid) await tellAccount(client, workflowId, input.authorizerAppid);
+    return { workflowId, duplicate: true };
+  }
+}
+
+/**
+ * Tells a running exchange the account (best effort: a completed run needs nothing, and an exchange
+ * that went through named the account itself). A failed signal is thrown, so a push is retried.
+ */
+async function tellAccount(client: Client, workflowId: string, authorizerAppid: string): Promise<void> {
+  const account = authCodeAccountSchema.safeParse({ authorizerAppid });
+  if (!account.success) return;
+  try {
+    await client.workflow.getHandle(workflowId).signal(authCodeAccountSignal, account.data);
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'WorkflowNotFoundError') throw err;
   }
 }
 
@@ -200,7 +226,7 @@ export async function deliverGrant(
     taskQueue,
     args: [input],
     signal: authorizeSignal,
-    signalArgs: [grant],
+    signalArgs: [authorizerGrantSchema.parse(grant)],
     typedSearchAttributes: [
       { key: TokenPlatform, value: platform },
       { key: TokenKind, value: 'authorizer' },
@@ -222,7 +248,7 @@ export async function revokeAuthorizer(
   try {
     await client.workflow
       .getHandle(authorizerWorkflowId(platform, componentAppid, authorizerAppid))
-      .signal(revokeSignal, { at });
+      .signal(revokeSignal, revocationSchema.parse({ at }));
     return true;
   } catch (err) {
     // No running workflow: nothing to revoke (already revoked, or never exchanged).

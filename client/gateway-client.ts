@@ -4,6 +4,55 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 
+/**
+ * A credential's lifecycle as the gateway answers it (snake_case, ISO times; the full schema is
+ * gateway/response-schemas.ts, served at /openapi.json).
+ */
+export interface GatewayDescription {
+  id: string;
+  status: string;
+  version: number;
+  expires_at?: string;
+  obtained_at?: string;
+  next_refresh_at?: string;
+  refreshes: number;
+  passive_refreshes: number;
+  forced_refreshes: number;
+  consecutive_failures: number;
+  last_error?: { at: string; category: string; code: string; message: string };
+  settings: Record<string, unknown>;
+  ticket?: Record<string, unknown>;
+  /** WeChat/Douyin permission-set ids, Baidu scope names. */
+  permissions?: Array<number | string>;
+  [field: string]: unknown;
+}
+
+/** One page of `GET /v1/apps`. */
+export interface GatewayCredentialPage {
+  apps: Array<{
+    id: string;
+    platform?: string;
+    kind?: string;
+    appid?: string;
+    component_appid?: string;
+    status?: string;
+    expires_at?: string;
+  }>;
+  /** Pass back as `pageToken` for the next page; absent on the last. */
+  next_page_token?: string;
+}
+
+export interface GatewayListFilter {
+  platform?: string;
+  kind?: 'app' | 'component' | 'authorizer';
+  status?: string;
+  component?: string;
+  /** 1-1000, default 100. */
+  pageSize?: number;
+  /** The previous page's `next_page_token`. */
+  pageToken?: string;
+}
+
 export interface GatewayToken {
   accessToken: string;
   /** Epoch ms. */
@@ -40,16 +89,25 @@ export type CredentialPath =
   | { kind: 'component'; platform: string; componentAppid: string }
   | { kind: 'authorizer'; platform: string; componentAppid: string; appid: string };
 
-function tokenPath(ref: CredentialPath): string {
+function credentialPath(ref: CredentialPath): string {
   const e = encodeURIComponent;
   switch (ref.kind) {
     case 'app':
-      return `/v1/tokens/app/${e(ref.platform)}/${e(ref.appid)}`;
+      return `${e(ref.platform)}/${e(ref.appid)}`;
     case 'component':
-      return `/v1/tokens/component/${e(ref.platform)}/${e(ref.componentAppid)}`;
+      return `${e(ref.platform)}/${e(ref.componentAppid)}`;
     case 'authorizer':
-      return `/v1/tokens/authorizer/${e(ref.platform)}/${e(ref.componentAppid)}/${e(ref.appid)}`;
+      return `${e(ref.platform)}/${e(ref.componentAppid)}/${e(ref.appid)}`;
   }
+}
+
+const tokenPath = (ref: CredentialPath) => `/v1/tokens/${ref.kind}/${credentialPath(ref)}`;
+
+function lifecyclePath(ref: CredentialPath): string {
+  if (ref.kind === 'app') return `/v1/apps/${credentialPath(ref)}`;
+  if (ref.kind === 'component') return `/v1/components/${credentialPath(ref)}`;
+  const e = encodeURIComponent;
+  return `/v1/components/${e(ref.platform)}/${e(ref.componentAppid)}/authorizers/${e(ref.appid)}`;
 }
 
 interface TokenBody {
@@ -57,6 +115,12 @@ interface TokenBody {
   expires_at: string;
   version: number;
 }
+
+const fromTokenBody = (token: TokenBody): GatewayToken => ({
+  accessToken: token.access_token,
+  expiresAt: Date.parse(token.expires_at),
+  version: token.version,
+});
 
 export class GatewayClient {
   private readonly dispatcher: Dispatcher;
@@ -66,20 +130,48 @@ export class GatewayClient {
   }
 
   /** The current token. */
-  getToken(ref: CredentialPath): Promise<GatewayToken> {
-    return this.call('GET', tokenPath(ref));
+  async getToken(ref: CredentialPath): Promise<GatewayToken> {
+    return fromTokenBody(await this.call<TokenBody>('GET', tokenPath(ref)));
   }
 
   /** Reports `accessToken` as rejected by the platform; answers the fresh (or already current) token. */
-  reportInvalid(ref: CredentialPath, accessToken: string): Promise<GatewayToken> {
-    return this.call('POST', `${tokenPath(ref)}/invalidate`, { access_token: accessToken });
+  async reportInvalid(ref: CredentialPath, accessToken: string): Promise<GatewayToken> {
+    return fromTokenBody(
+      await this.call<TokenBody>('POST', `${tokenPath(ref)}/invalidate`, { access_token: accessToken }),
+    );
+  }
+
+  /** The credential's lifecycle (needs the `admin` scope). */
+  describe(ref: CredentialPath): Promise<GatewayDescription> {
+    return this.call('GET', lifecyclePath(ref));
+  }
+
+  /** One page of credentials (needs the `admin` scope); follow `next_page_token` for the rest. */
+  list(filter: GatewayListFilter = {}): Promise<GatewayCredentialPage> {
+    const { pageSize, pageToken, ...rest } = filter;
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(rest)) if (value !== undefined) query.set(key, value);
+    if (pageSize !== undefined) query.set('page_size', String(pageSize));
+    if (pageToken !== undefined) query.set('page_token', pageToken);
+    const search = query.size > 0 ? `?${query}` : '';
+    return this.call('GET', `/v1/apps${search}`);
+  }
+
+  /** Registers an own app (idempotent; needs the `admin` scope). The secret is a reference, never a value. */
+  registerApp(app: {
+    platform: 'wechat';
+    appid: string;
+    mode?: 'stable' | 'basic';
+    secret: { env: string } | { file: string };
+  }): Promise<{ id: string }> {
+    return this.call('POST', '/v1/apps', app);
   }
 
   async close(): Promise<void> {
     if (!this.options.dispatcher) await this.dispatcher.close();
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<GatewayToken> {
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -109,7 +201,6 @@ export class GatewayClient {
         Number.isFinite(retryAfter) ? retryAfter : undefined,
       );
     }
-    const token = json as TokenBody;
-    return { accessToken: token.access_token, expiresAt: Date.parse(token.expires_at), version: token.version };
+    return json as T;
   }
 }

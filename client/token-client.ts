@@ -10,6 +10,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { credentialWorkflowId, type CredentialRef } from '../workflows/credential-ids';
 import {
   describeQuery,
+  invalidationReportSchema,
   refreshUpdate,
   tokenQuery,
   TOKEN_VIEW_MEMO_KEY,
@@ -44,6 +45,12 @@ export class TokenUnavailableError extends Error {
   }
 }
 
+/** What a TokenClient tells an observer (metrics/read-metrics.ts): reads by cache result, reports by outcome. */
+export interface TokenClientObserver {
+  read(hit: boolean): void;
+  report(outcome: 'refreshed' | 'unchanged' | 'superseded' | 'not_current' | 'failed'): void;
+}
+
 type Handle = ReturnType<Client['workflow']['getHandle']>;
 
 export class TokenClient {
@@ -53,11 +60,15 @@ export class TokenClient {
   /** One `refresh` update per credential, chain and version at a time. */
   private readonly reports = new Map<string, Promise<IssuedToken>>();
 
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    private readonly observer?: TokenClientObserver,
+  ) {}
 
   async getToken(ref: CredentialRef): Promise<IssuedToken> {
     const id = credentialWorkflowId(ref);
     const cached = this.cache.fresh(id, Date.now());
+    this.observer?.read(cached !== undefined);
     if (cached) return issued(cached);
     return this.issue(id, await this.read(id));
   }
@@ -70,11 +81,17 @@ export class TokenClient {
   async reportInvalid(ref: CredentialRef, accessToken: string): Promise<IssuedToken> {
     const id = credentialWorkflowId(ref);
     const known = this.cache.recognise(id, accessToken, Date.now());
-    if (known?.kind === 'superseded') return issued(known.current);
+    if (known?.kind === 'superseded') {
+      this.observer?.report('superseded');
+      return issued(known.current);
+    }
     if (known?.kind === 'current') return this.report(id, known.token.chain, known.token.version);
     // Unknown to this process: ask which token is current before reporting anything.
     const current = await this.read(id);
-    if (current.accessToken !== accessToken || current.expiresAt === undefined) return this.issue(id, current);
+    if (current.accessToken !== accessToken || current.expiresAt === undefined) {
+      this.observer?.report('not_current');
+      return this.issue(id, current);
+    }
     return this.report(id, current.firstRunId ?? '', current.version);
   }
 
@@ -130,7 +147,19 @@ export class TokenClient {
     const key = `${id}\u0000${chain}\u0000${version}`;
     let pending = this.reports.get(key);
     if (!pending) {
-      pending = this.withHandle(id, (handle) => handle.executeUpdate(refreshUpdate, { args: [{ version }] }))
+      pending = this.withHandle(id, (handle) =>
+        handle.executeUpdate(refreshUpdate, { args: [invalidationReportSchema.parse({ version })] }),
+      )
+        .then(
+          (view) => {
+            this.observer?.report(view.version > version ? 'refreshed' : 'unchanged');
+            return view;
+          },
+          (err: unknown) => {
+            this.observer?.report('failed');
+            throw err;
+          },
+        )
         .then((view) => this.issue(id, this.cache.offer(id, view, Date.now())))
         .finally(() => this.reports.delete(key));
       this.reports.set(key, pending);

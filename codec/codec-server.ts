@@ -2,12 +2,15 @@
  * Codec server for the Temporal Web UI (`--ui-codec-endpoint http://127.0.0.1:PORT/codec`): the UI
  * posts encrypted payloads from the browser and shows what comes back. Whoever can call /decode
  * can read tokens, so it listens on loopback by default and needs a bearer token anywhere else.
+ * Without a bearer token it answers only requests whose `Host` is a loopback name with its port,
+ * so a web page cannot reach it by rebinding its DNS name to 127.0.0.1.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
 import type { Payload } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isLoopbackAddress, isLoopbackHostHeader } from '../config/loopback';
 import { AesGcmCodec, CodecError, type KeyRing } from './codec';
 
 export const CODEC_PATH_PREFIX = '/codec';
@@ -22,6 +25,11 @@ export interface CodecServerOptions {
   bearerToken?: string;
   /** When set, only these namespaces (the UI's X-Namespace header) are served. */
   namespaces?: string[];
+  /**
+   * Answer only requests whose `Host` names a loopback listener on the port they arrived at
+   * (DNS rebinding defence). Default: on without a bearer token.
+   */
+  loopbackHostOnly?: boolean;
   logger?: FastifyBaseLogger;
 }
 
@@ -70,8 +78,23 @@ function bearerCheck(token: string) {
   };
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
+export const isLoopbackHost = isLoopbackAddress;
+
+/**
+ * Whether `npm start` runs the codec server. The embedded default runs it (loopback). Against a
+ * real cluster (TEMPORAL_ADDRESS) it runs only when enabled, and then only with a bearer token:
+ * it would decrypt that cluster's history for anyone who reaches it.
+ */
+export function shouldRunCodecServer(opts: { embedded: boolean; enabled?: boolean; bearerToken?: string }): boolean {
+  if (opts.embedded) return opts.enabled ?? true;
+  if (!opts.enabled) return false;
+  if (!opts.bearerToken) {
+    throw new CodecServerConfigError(
+      'CODEC_SERVER_ENABLED with TEMPORAL_ADDRESS needs CODEC_SERVER_TOKEN (a bearer token): the codec server ' +
+        "would decrypt the cluster's history for anyone who reaches it.",
+    );
+  }
+  return true;
 }
 
 export function buildCodecServer(opts: CodecServerOptions): FastifyInstance {
@@ -83,6 +106,15 @@ export function buildCodecServer(opts: CodecServerOptions): FastifyInstance {
   const origins = opts.allowedOrigins ?? DEFAULT_UI_ORIGINS;
   const authorised = opts.bearerToken ? bearerCheck(opts.bearerToken) : undefined;
   const namespaces = opts.namespaces ? new Set(opts.namespaces) : undefined;
+
+  if (opts.loopbackHostOnly ?? !opts.bearerToken) {
+    // First hook of all, before CORS answers a preflight: a rebound page gets nothing.
+    app.addHook('onRequest', async (request, reply) => {
+      if (!isLoopbackHostHeader(request.headers.host, request.socket.localPort)) {
+        return reply.code(403).send({ error: 'Host must be a loopback name (localhost, 127.0.0.1, [::1]) and port' });
+      }
+    });
+  }
 
   // Registered first and at the root, so preflights and 401s alike carry the CORS headers.
   void app.register(cors, {

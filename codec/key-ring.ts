@@ -5,13 +5,16 @@
  * Errors name variables, files and key ids, never key values.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CodecError, createKeyRing, isValidKeyId, KEY_BYTES, type KeyRing } from './codec';
+import { ensurePrivateDir } from '../config/private-dir';
+import { CodecError, createKeyRing, isValidKeyId, KEY_BYTES, type CodecOptions, type KeyRing } from './codec';
 
 export const CODEC_KEYS_ENV = 'TOKEN_CENTRAL_CODEC_KEYS';
 export const CODEC_KEYS_FILE_ENV = 'TOKEN_CENTRAL_CODEC_KEYS_FILE';
 export const GENERATED_KEYS_FILE = 'codec-keys.json';
+/** `1`: decode unencrypted payloads as they are, to read history written before encryption. */
+export const ACCEPT_PLAINTEXT_ENV = 'TOKEN_CENTRAL_CODEC_ACCEPT_PLAINTEXT';
 
 export class CodecKeyError extends Error {
   override name = 'CodecKeyError';
@@ -27,8 +30,28 @@ export interface LoadCodecKeysOptions {
 
 export interface LoadedCodecKeys {
   ring: KeyRing;
+  /** For createDataConverter: what the operator asked of the codec beyond the keys. */
+  options: CodecOptions;
   /** Something the operator should know (a key was generated or reused); say it once at start. */
   notice?: string;
+}
+
+/** Only the exact value `1` opens the door to plaintext payloads; anything else is a mistake. */
+export function codecOptionsFromEnv(env: NodeJS.ProcessEnv): CodecOptions {
+  const value = env[ACCEPT_PLAINTEXT_ENV]?.trim();
+  if (!value || value === '0') return {};
+  if (value !== '1') throw new CodecKeyError(`${ACCEPT_PLAINTEXT_ENV} must be 1 (or unset)`);
+  return { acceptPlaintext: true };
+}
+
+const PLAINTEXT_WARNING =
+  `${ACCEPT_PLAINTEXT_ENV}=1: unencrypted payloads are accepted, so anyone with Temporal access can send ` +
+  'plaintext signals. Unset it once the history written before encryption is no longer read.';
+
+function withOptions(loaded: { ring: KeyRing; notice?: string }, env: NodeJS.ProcessEnv): LoadedCodecKeys {
+  const options = codecOptionsFromEnv(env);
+  const notices = [loaded.notice, options.acceptPlaintext ? PLAINTEXT_WARNING : undefined].filter(Boolean);
+  return { ring: loaded.ring, options, ...(notices.length ? { notice: notices.join(' ') } : {}) };
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -97,13 +120,17 @@ export function readCodecKeysFile(file: string, source = `${CODEC_KEYS_FILE_ENV}
 
 /** Writes a fresh key file readable by the owner only; fails rather than overwrite one. */
 function generateKeysFile(file: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
   const id = `local-${randomBytes(4).toString('hex')}`;
   const body = { current: id, keys: { [id]: randomBytes(KEY_BYTES).toString('base64') } };
   writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
 }
 
 export function loadCodecKeys(opts: LoadCodecKeysOptions): LoadedCodecKeys {
+  return withOptions(loadRing(opts), opts.env);
+}
+
+function loadRing(opts: LoadCodecKeysOptions): { ring: KeyRing; notice?: string } {
   const { env, dataDir, embedded } = opts;
   const fromEnv = env[CODEC_KEYS_ENV]?.trim();
   const fromFile = env[CODEC_KEYS_FILE_ENV]?.trim();

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import { isLoopbackAddress } from './loopback';
+import { secretPolicyFromEnv, secretRefProblem, type SecretPolicy } from './secrets';
 
 export const secretRefSchema = z.union([
   z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }).strict(),
@@ -20,6 +22,14 @@ export type SecretRef = z.infer<typeof secretRefSchema>;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url();
+/** Platform APIs carry secrets in their queries: https, except a loopback sandbox. */
+const platformUrl = url.refine((value) => {
+  if (!URL.canParse(value)) return true; // `url` has said so already
+  const { protocol, hostname } = new URL(value);
+  return protocol === 'https:' || (protocol === 'http:' && isLoopbackAddress(hostname));
+}, 'must be https (http only for loopback: localhost, 127.0.0.0/8, [::1])');
+/** `true`/`1` or `false`/`0`, from JSON or the environment. */
+const flag = z.union([z.boolean(), z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')]);
 
 export const wechatAppSchema = z
   .object({
@@ -71,7 +81,7 @@ export const componentSchema = z.discriminatedUnion('platform', [
 ]);
 export type ComponentConfig = z.infer<typeof componentSchema>;
 
-export const API_KEY_SCOPES = ['read', 'invalidate', 'admin'] as const;
+export const API_KEY_SCOPES = ['read', 'invalidate', 'metrics', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** Per-key token bucket: `burst` requests at once, refilled at `perSecond`. */
@@ -82,6 +92,24 @@ export const rateLimitSchema = z
   })
   .strict();
 export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+
+/**
+ * A credential an API key may be limited to, always with its platform, and for an authorizer with
+ * its component: an appid alone would let a key for authorizer `wxA` of one component read `wxA`
+ * under any other component. `wechat:wxapp` (own app or component), `wechat:wxcomp/wxA` (that
+ * authorizer), `douyin:comp/*` (every authorizer of that component).
+ */
+export const API_KEY_APP_PATTERN = /^(wechat|douyin|baidu):[A-Za-z0-9_-]{4,64}(\/([A-Za-z0-9_-]{4,64}|\*))?$/;
+export const apiKeyAppSchema = z
+  .string()
+  .regex(
+    API_KEY_APP_PATTERN,
+    'must be <platform>:<appid> (an own app or component), <platform>:<componentAppid>/<authorizerAppid> or ' +
+      '<platform>:<componentAppid>/* (all its authorizers); a bare appid is ambiguous across components',
+  );
+
+/** Public-route limits of one group (pushes, authorization): a bucket per client address and per component. */
+const publicRouteLimitSchema = z.object({ perAddress: rateLimitSchema, perComponent: rateLimitSchema }).strict();
 
 /** An API key as configured: its SHA-256 only, never the key itself. */
 export const apiKeySchema = z
@@ -97,11 +125,15 @@ export const apiKeySchema = z
       .array(z.enum(['app', 'component', 'authorizer']))
       .min(1)
       .optional(),
-    apps: z.array(z.string().min(1)).min(1).optional(),
+    apps: z.array(apiKeyAppSchema).min(1).optional(),
     rateLimit: rateLimitSchema.optional(),
   })
   .strict();
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
+
+/** A status-change webhook: signed JSON POSTs to `url` (docs/operations.md); the secret is a reference. */
+export const webhookSchema = z.object({ url, secret: secretRefSchema }).strict();
+export type WebhookConfig = z.infer<typeof webhookSchema>;
 
 /** What one process runs: everything (the default), or only the worker or only the gateway (scale-out). */
 export const ROLES = ['all', 'worker', 'gateway'] as const;
@@ -128,21 +160,44 @@ export const configSchema = z
         /** Consuming services' API keys, hashed (`npm run apikey` makes one); none = open, loopback only. */
         apiKeys: z.array(apiKeySchema).default([]),
         rateLimit: rateLimitSchema.prefault({}),
+        /** The gateway's public URL (https://tc.example.com): authorization links send merchants back here. */
+        publicUrl: url.optional(),
+        /**
+         * Behind a reverse proxy: Fastify's trustProxy (true, or the proxies' addresses/CIDRs comma-separated),
+         * so the public routes' per-address rate limits see the client, not the proxy.
+         */
+        trustProxy: z.union([z.boolean(), z.string().min(1)]).default(false),
+        /** Rate limits of the public routes, per client address and per component (gateway/plugins/rate-limit.ts). */
+        publicRateLimits: z
+          .object({ push: publicRouteLimitSchema.optional(), authorize: publicRouteLimitSchema.optional() })
+          .strict()
+          .prefault({}),
+        authorization: z
+          .object({
+            /** HMAC key of the authorization links' `state`; default derived from the codec key ring. */
+            stateSecret: secretRefSchema.optional(),
+            /** How long an authorization link's state is accepted by the callback. */
+            stateTtlSeconds: z.coerce.number().int().min(60).max(86_400).default(3600),
+            /** Origins besides publicUrl's that a redirect_uri may point to. */
+            redirectOrigins: z.array(url).default([]),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
     platforms: z
       .object({
         wechat: z
-          .object({ baseUrl: url.default('https://api.weixin.qq.com') })
+          .object({ baseUrl: platformUrl.default('https://api.weixin.qq.com') })
           .strict()
           .prefault({}),
         douyin: z
-          .object({ baseUrl: url.default('https://open.douyin.com') })
+          .object({ baseUrl: platformUrl.default('https://open.douyin.com') })
           .strict()
           .prefault({}),
         baidu: z
-          .object({ baseUrl: url.default('https://openapi.baidu.com') })
+          .object({ baseUrl: platformUrl.default('https://openapi.baidu.com') })
           .strict()
           .prefault({}),
       })
@@ -153,9 +208,29 @@ export const configSchema = z
       .object({ port: port.default(8090), timeScale: z.coerce.number().positive().default(120) })
       .strict()
       .prefault({}),
-    /** Codec server for the Web UI; loopback only unless CODEC_SERVER_TOKEN (a bearer token) is set. */
+    /**
+     * Codec server for the Web UI; loopback only unless CODEC_SERVER_TOKEN (a bearer token) is set.
+     * Runs by default with the embedded server; against a cluster only when `enabled`, with a token.
+     */
     codecServer: z
-      .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8234) })
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8234),
+        enabled: flag.optional(),
+        /** Web UI origins allowed by CORS (comma-separated in the environment); default the local UI. */
+        uiOrigins: z
+          .preprocess(
+            (v) =>
+              typeof v === 'string'
+                ? v
+                    .split(',')
+                    .map((o) => o.trim())
+                    .filter(Boolean)
+                : v,
+            z.array(url).min(1),
+          )
+          .optional(),
+      })
       .strict()
       .prefault({}),
     /**
@@ -184,6 +259,23 @@ export const configSchema = z
       .prefault({}),
     apps: z.array(wechatAppSchema).default([]),
     components: z.array(componentSchema).default([]),
+    /** Status-change webhooks, delivered by the worker. */
+    webhooks: z.array(webhookSchema).default([]),
+    /**
+     * Prometheus metrics (docs/operations.md): the gateway serves /metrics on its own port; a worker
+     * without a gateway (`--role worker`) serves it on `workerPort`. `fleetScanIntervalMs` is how
+     * often a gateway lists the credential workflows for the fleet gauges (0: never).
+     */
+    metrics: z
+      .object({
+        workerHost: z.string().min(1).default('127.0.0.1'),
+        workerPort: port.default(9464),
+        fleetScanIntervalMs: z.coerce.number().int().min(0).default(30_000),
+        /** The Temporal SDK's Prometheus exporter, merged into the worker's /metrics (0: a free port). */
+        temporalPort: port.default(0),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -206,13 +298,18 @@ const envFields: Record<string, string[]> = {
   TOKEN_CENTRAL_DATA_DIR: ['dataDir'],
   GATEWAY_HOST: ['gateway', 'host'],
   GATEWAY_PORT: ['gateway', 'port'],
+  GATEWAY_PUBLIC_URL: ['gateway', 'publicUrl'],
   SANDBOX_PORT: ['sandbox', 'port'],
   SANDBOX_TIME_SCALE: ['sandbox', 'timeScale'],
   CODEC_SERVER_HOST: ['codecServer', 'host'],
   CODEC_SERVER_PORT: ['codecServer', 'port'],
+  CODEC_SERVER_ENABLED: ['codecServer', 'enabled'],
+  CODEC_SERVER_UI_ORIGINS: ['codecServer', 'uiOrigins'],
   WECHAT_BASE_URL: ['platforms', 'wechat', 'baseUrl'],
   DOUYIN_BASE_URL: ['platforms', 'douyin', 'baseUrl'],
   BAIDU_BASE_URL: ['platforms', 'baidu', 'baseUrl'],
+  METRICS_WORKER_PORT: ['metrics', 'workerPort'],
+  METRICS_FLEET_SCAN_INTERVAL_MS: ['metrics', 'fleetScanIntervalMs'],
 };
 
 function setPath(target: Record<string, unknown>, keys: string[], value: unknown) {
@@ -252,6 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const config: Config = { ...result.data, dataDir: path.resolve(result.data.dataDir) };
+  assertSecretRefsAllowed(config, env);
   if (env.TEMPORAL_ADDRESS) {
     const connect = loadClientConnectConfig({ disableFile: true, overrideEnvVars: stringEnv(env) });
     config.temporalConnection = connect.connectionOptions;
@@ -260,6 +358,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     config.temporal.namespace = env.TEMPORAL_NAMESPACE;
   }
   return config;
+}
+
+/** Every secret reference of the fleet must pass the policy (config/secrets.ts) before anything starts. */
+function assertSecretRefsAllowed(config: Config, env: NodeJS.ProcessEnv) {
+  let policy: SecretPolicy;
+  try {
+    policy = secretPolicyFromEnv(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const problems: string[] = [];
+  const check = (where: string, ref: SecretRef | undefined) => {
+    const problem = ref && secretRefProblem(ref, policy);
+    if (problem) problems.push(`${where}: ${problem}`);
+  };
+  config.apps.forEach((app, i) => check(`apps.${i}.secret`, app.secret));
+  config.components.forEach((component, i) => {
+    for (const field of ['secret', 'token', 'encodingAESKey', 'previousEncodingAESKey'] as const) {
+      check(`components.${i}.${field}`, component[field]);
+    }
+  });
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 
 function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {

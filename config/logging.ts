@@ -1,9 +1,24 @@
 /**
  * Structured logging (pino) with secrets redacted by key at any depth, shared by the worker,
  * the gateway and the Temporal runtime. A value under a sensitive key never reaches the output.
+ * Lines are human-readable (pino-pretty) when stdout is a terminal and JSON otherwise;
+ * `LOG_FORMAT=pretty|json` overrides. Redaction happens before either format sees a line.
  */
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
+
+export type LogFormat = 'pretty' | 'json';
+
+/** `LOG_FORMAT` if set, else pretty on a terminal and JSON otherwise (files, pipes, log collectors). */
+export function defaultLogFormat(
+  env: NodeJS.ProcessEnv = process.env,
+  isTTY = Boolean(process.stdout.isTTY),
+): LogFormat {
+  const chosen = env.LOG_FORMAT?.trim().toLowerCase();
+  if (chosen === 'pretty' || chosen === 'json') return chosen;
+  return isTTY ? 'pretty' : 'json';
+}
 
 const SENSITIVE_KEY =
   /(^|_)(access_token|refresh_token|token|secret|appsecret|ticket|code|password|api_key|apikey|authorization|encrypt|encoding_aes_key)$/i;
@@ -39,7 +54,51 @@ function responseSummary(value: unknown): unknown {
   return res && typeof res.statusCode === 'number' ? { statusCode: res.statusCode } : value;
 }
 
-export function createLogger(options: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
+export interface LoggerOptions {
+  level?: string;
+  name?: string;
+  /** Default stdout. */
+  destination?: DestinationStream;
+  /** Default: JSON into a given destination, else `defaultLogFormat()`. */
+  format?: LogFormat;
+}
+
+/**
+ * The gateway's request lines (gateway/plugins/request-log.ts) as one readable line each,
+ * `GET /v1/tokens/app/:platform/:appid → 200 in 1.2 ms`, instead of one line per field.
+ */
+function compactRequestLines(target: DestinationStream): DestinationStream {
+  return {
+    write(line: string) {
+      if (line.includes('"msg":"request"')) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        const { method, route, path, statusCode, ms, reqId: _id, ...rest } = entry;
+        if (entry.msg === 'request' && typeof method === 'string') {
+          line = `${JSON.stringify({ ...rest, msg: `${method} ${String(route ?? path)} → ${String(statusCode)} in ${String(ms)} ms` })}\n`;
+        }
+      }
+      target.write(line);
+    },
+  };
+}
+
+function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+  return compactRequestLines(prettyPrinter(destination));
+}
+
+function prettyPrinter(destination: DestinationStream | undefined): DestinationStream {
+  return pinoPretty({
+    destination: (destination ?? 1) as NodeJS.WritableStream | number,
+    colorize: destination === undefined && Boolean(process.stdout.isTTY),
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const format = options.format ?? (options.destination ? 'json' : defaultLogFormat());
+  const destination = format === 'pretty' ? prettyStream(options.destination) : options.destination;
   return pino(
     {
       name: options.name ?? 'token-central',
@@ -57,8 +116,28 @@ export function createLogger(options: { level?: string; name?: string; destinati
         },
       },
     },
-    options.destination,
+    destination,
   );
+}
+
+/**
+ * `onProgress(done, total)` for long batches (registering a fleet at start-up): logs the first step,
+ * then at most every `everyMs`, and always the last, so a 10,000-credential boot shows it is moving
+ * without a line per credential.
+ */
+export function progressReporter(
+  log: { info(message: string): void },
+  label: string,
+  options: { everyMs?: number; now?: () => number } = {},
+): (done: number, total: number) => void {
+  const everyMs = options.everyMs ?? 2_000;
+  const now = options.now ?? Date.now;
+  let last: number | undefined;
+  return (done, total) => {
+    if (last !== undefined && now() - last < everyMs && done < total) return;
+    last = now();
+    log.info(`${label}: ${done}/${total}`);
+  };
 }
 
 const levelMethod: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

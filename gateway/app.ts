@@ -9,8 +9,14 @@ import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import type { TokenClient } from '../client/token-client';
 import type { ComponentConfig } from '../config/config';
 import { errorHandler, frameworkErrors, notFoundHandler } from './errors';
+import { registerOpenApi } from './openapi';
+import { AuthorizationStateSigner } from './authorization-state';
 import { authPlugin, type AuthOptions } from './plugins/auth';
+import { loopbackHostPlugin } from './plugins/loopback-host';
+import { publicErrorsPlugin } from './plugins/public-errors';
+import { publicRateLimitPlugin, type PublicRateLimits } from './plugins/rate-limit';
 import { requestLogPlugin } from './plugins/request-log';
+import { gatewayMetricsPlugin, type GatewayMetricsOptions } from '../metrics/gateway-metrics';
 import { adminRoutes } from './routes/admin';
 import { tokenRoutes } from './routes/tokens';
 import { authorizeRoutes, type AuthorizeOptions } from './routes/authorize';
@@ -35,7 +41,20 @@ export interface GatewayOptions {
   douyinBaseUrl?: string;
   baiduBaseUrl?: string;
   push?: Pick<PushOptions, 'maxBodyBytes' | 'maxSkewSeconds' | 'nowSeconds'>;
-  authorization?: Pick<AuthorizeOptions, 'pageBaseUrl' | 'publicUrl' | 'callbackWaitMs' | 'http'>;
+  authorization?: Pick<
+    AuthorizeOptions,
+    'pageBaseUrl' | 'publicUrl' | 'callbackWaitMs' | 'http' | 'redirectOrigins'
+  > & {
+    /** HMAC keys of authorization states, the first signs (authorization-state.ts); default one random key. */
+    stateKeys?: readonly Buffer[];
+    stateTtlMs?: number;
+  };
+  /** Limits of the public routes per client address and per component (plugins/rate-limit.ts). */
+  publicRateLimits?: Partial<PublicRateLimits>;
+  /** Fastify's trustProxy: behind a reverse proxy, so that per-address limits see the client. */
+  trustProxy?: boolean | string;
+  /** Request metrics and `GET /metrics` are always on; this adds the fleet scan (metrics/gateway-metrics.ts). */
+  metrics?: GatewayMetricsOptions;
 }
 
 export function buildGateway(options: GatewayOptions): FastifyInstance {
@@ -45,12 +64,21 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     frameworkErrors,
     // One line per request from the request-log plugin instead of Fastify's two.
     disableRequestLogging: true,
+    trustProxy: options.trustProxy ?? false,
   });
   const { tokens, client } = options;
   void app.register(requestLogPlugin);
+  void app.register(gatewayMetricsPlugin, options.metrics ?? {});
+  // Open (no API keys) means loopback only: refuse other Host names (DNS rebinding).
+  if (!options.auth?.apiKeys?.length) void app.register(loopbackHostPlugin, {});
   void app.register(authPlugin, options.auth ?? {});
+  // Public routes: limited per client address and per component, refusals in generic words.
+  void app.register(publicRateLimitPlugin, { limits: options.publicRateLimits });
+  void app.register(publicErrorsPlugin);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  // First: it collects every route registered after it for /openapi.json.
+  registerOpenApi(app);
 
   app.get('/healthz', { config: { scope: 'public' } }, async () => ({ ok: true }));
   void app.register(tokenRoutes, { tokens });
@@ -75,6 +103,10 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
       baidu: options.baiduBaseUrl ?? 'https://openapi.baidu.com',
     },
     ...options.authorization,
+    stateSigner: new AuthorizationStateSigner(
+      options.authorization?.stateKeys ?? [],
+      options.authorization?.stateTtlMs ?? 3_600_000,
+    ),
   });
 
   return app;

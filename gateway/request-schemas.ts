@@ -63,6 +63,8 @@ function callbackCode(codeParam: string) {
   const shape: Record<string, z.ZodType> = {
     [codeParam]: z.string().min(1).max(512),
     expires_in: z.string().optional(),
+    /** The signed state of the authorization link (gateway/authorization-state.ts), checked by the route. */
+    state: z.string().max(1024).optional(),
   };
   return z.looseObject(shape).transform((query) => String(query[codeParam]));
 }
@@ -79,7 +81,7 @@ export const authorizerRefParams = componentRefParams.extend({ authorizerAppid: 
 /** A passive-refresh report: the token the caller saw rejected. */
 export const invalidateBody = z.object({ access_token: z.string().min(1).max(2048) }).strict();
 
-const statuses = [
+export const credentialStatuses = [
   'pending',
   'active',
   'refreshing',
@@ -92,10 +94,16 @@ const statuses = [
 
 export const listQuery = z
   .object({
-    status: z.enum(statuses).optional(),
+    status: z.enum(credentialStatuses).optional(),
     platform: platformSchema.optional(),
     /** Lists the authorizers of this component (revoked ones included) instead of own apps. */
     component: appidSchema.optional(),
     kind: z.enum(['app', 'component', 'authorizer']).optional(),
+    page_size: z.coerce.number().int().min(1).max(1000).default(100),
+    /** The previous page's `next_page_token` (opaque). */
+    page_token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'must be a next_page_token')
+      .optional(),
   })
   .strict();

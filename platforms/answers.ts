@@ -5,11 +5,9 @@
 import type { z } from 'zod';
 import { PlatformError, type ErrorCategory } from './errors';
 
-/** Whose answers these are, and whether a garbled one may hide an action taken (see `PlatformFailureDetails.ambiguous`). */
+/** Whose answers these are. */
 export interface AnswerSource {
   platform: string;
-  /** Douyin and Baidu: a single-use refresh token may have been consumed behind an answer that cannot be read. */
-  malformedIsAmbiguous: boolean;
 }
 
 /** An error answer's code and message, under whatever names the platform gives them. */
@@ -36,14 +34,18 @@ export function throwIfErrorAnswer(
   }
 }
 
-/** An answer that is neither the expected success nor a recognised error: transient, retried. */
+/**
+ * An answer that is neither the expected success nor a recognised error: transient, and ambiguous on
+ * every platform, since the platform may have acted on the request behind it (a single-use refresh
+ * token or code consumed): it is never re-sent, it goes to recovery.
+ */
 export function malformedAnswer(source: AnswerSource, message: string): PlatformError {
   return new PlatformError({
     platform: source.platform,
     category: 'retry_later',
     code: 'malformed',
     message,
-    ...(source.malformedIsAmbiguous ? { ambiguous: true } : {}),
+    ambiguous: true,
   });
 }
 

@@ -1,6 +1,8 @@
 /**
  * JSON over HTTP for platform adapters. Transport problems become `retry_later` PlatformErrors
  * whose messages never include the URL (token APIs put secrets and tokens in query strings).
+ * Every failure after the request may have left is `ambiguous` (docs/architecture.md, exactly-once
+ * rules): only a connection that never opened is not.
  */
 import { request } from 'undici';
 import { PlatformError } from './errors';
@@ -53,11 +55,13 @@ export async function requestJson(
     body = JSON.parse(text);
   } catch {
     if (status >= 500) throw httpError(platform, status);
+    // The platform received the request and answered something unreadable: it may have acted on it.
     throw new PlatformError({
       platform,
       category: 'retry_later',
       code: 'malformed',
       message: `HTTP ${status}, not JSON`,
+      ambiguous: true,
     });
   }
   if (status >= 500 && !init.jsonServerErrors) throw httpError(platform, status);

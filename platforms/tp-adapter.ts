@@ -5,6 +5,7 @@
  * do at all (WeChat's authorizer list, Douyin's and Baidu's code retrieval), the member is optional.
  * No Temporal here; secrets arrive resolved.
  */
+import type { Permission } from '../workflows/messages';
 import type { TpPlatform } from '../workflows/tp-platforms';
 import { PlatformError } from './errors';
 import type { HttpOptions } from './http';
@@ -28,8 +29,8 @@ export interface ExchangedAuthorization {
   accessToken?: string;
   expiresInSeconds?: number;
   refreshToken?: string;
-  /** Permission-set ids granted (WeChat func_info, Douyin authorize_permission; none on Baidu). */
-  permissions: number[];
+  /** Permissions granted: WeChat func_info and Douyin authorize_permission ids, Baidu scope names (app info). */
+  permissions: Permission[];
 }
 
 export interface RefreshedAuthorizerToken extends IssuedTpToken {
@@ -48,11 +49,16 @@ export interface AuthorizationPageRequest {
   bizAppid?: string;
 }
 
-/** What a verified push asks for, the same on every platform once decoded. */
+/**
+ * What a verified push asks for, the same on every platform once decoded. Times are the platform's
+ * (the message's CreateTime / EventTime): ticket `createTime` in unix seconds, `at` in epoch ms.
+ * `ignored`: an event type the project does not act on, answered `success` and logged by type.
+ */
 export type PushAction =
   | { kind: 'ticket'; ticket: string; createTime: number }
-  | { kind: 'authorized'; authorizerAppid: string; code: string; source: string }
-  | { kind: 'unauthorized'; authorizerAppid: string; at: number };
+  | { kind: 'authorized'; authorizerAppid: string; code: string; source: string; at: number }
+  | { kind: 'unauthorized'; authorizerAppid: string; at: number }
+  | { kind: 'ignored'; event: string };
 
 export interface PushKeys {
   token: string;
@@ -70,8 +76,9 @@ export interface PushCheck {
 
 export interface VerifiedPush {
   action: PushAction;
-  /** The push's signature and timestamp: the receiver refuses the same signature twice within the window. */
-  signature: string;
+  /** A digest of the decrypted message: the same message again is a duplicate, however it was re-sent. */
+  duplicateKey: string;
+  /** The envelope's timestamp (unix seconds as sent): a duplicate is remembered for its window. */
   timestamp: string;
 }
 

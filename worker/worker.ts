@@ -6,6 +6,9 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type PlatformEndpoints } from '../activities';
+import type { WebhookConfig } from '../config/config';
+import { activityMetricsInterceptor } from '../metrics/activity-metrics';
+import { workerDataConverter } from '../codec/data-converter';
 
 /** Platform HTTP timeout: below the activities' 20 s start-to-close, so no attempt outlives its request. */
 export const PLATFORM_HTTP_TIMEOUT_MS = 10_000;
@@ -25,6 +28,8 @@ export interface WorkerParams {
   env?: NodeJS.ProcessEnv;
   /** A prebuilt workflow bundle; by default the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Status-change webhooks the worker delivers to (config `webhooks`). */
+  webhooks?: readonly WebhookConfig[];
   /** Any other worker option (tuning, interceptors). */
   options?: Partial<WorkerOptions>;
 }
@@ -43,8 +48,12 @@ export async function createWorker(params: WorkerParams): Promise<Worker> {
       env: params.env,
       client: params.client,
       taskQueue: params.taskQueue,
+      webhooks: params.webhooks,
     }),
-    dataConverter: params.dataConverter,
+    // Refresh outcomes and webhook deliveries for /metrics (metrics/activity-metrics.ts).
+    interceptors: { activity: [activityMetricsInterceptor] },
+    // Refused payloads (unencrypted, forged) read as absent: a throwing decode would fail the task forever.
+    dataConverter: workerDataConverter(params.dataConverter),
     ...params.options,
   });
 }

@@ -15,26 +15,14 @@ export const PLATFORM_CALL = {
 } as const satisfies ActivityOptions;
 
 /**
- * A call spending something that works once (a Douyin/Baidu refresh token, an authorization code):
- * one attempt, which the adapter's single-use HTTP timeout ends well before (tp-platforms.ts).
+ * A call spending something that works once (a Douyin/Baidu refresh token, any authorization code,
+ * a code retrieval): one attempt, which the adapter's single-use HTTP timeout ends well before
+ * (tp-platforms.ts). Only the workflow retries, when nothing was consumed (code-exchange.ts,
+ * refresh-token-recovery.ts).
  */
 export const SINGLE_USE_CALL = {
   startToCloseTimeout: SINGLE_USE_ACTIVITY_TIMEOUT_MS,
   retry: { maximumAttempts: 1 },
-} as const satisfies ActivityOptions;
-
-/**
- * The first exchange of an authorization code: retried while nothing can have been sent (e.g. the
- * component token is not available yet), never once the platform answered (PlatformError).
- */
-export const CODE_EXCHANGE = {
-  startToCloseTimeout: '20s',
-  retry: {
-    maximumAttempts: 30,
-    initialInterval: '1s',
-    maximumInterval: '10s',
-    nonRetryableErrorTypes: ['PlatformError'],
-  },
 } as const satisfies ActivityOptions;
 
 /** Safe to repeat (a grant handed to its authorizer's workflow, a read-only lookup): retried with backoff. */

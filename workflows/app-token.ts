@@ -3,13 +3,14 @@
  * Obtains the access token in the app's mode, refreshes it ahead of expiry, answers reads and
  * handles passive refresh. The appsecret never enters it: activities resolve `secretRef`.
  */
-import { proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { PLATFORM_CALL } from './activity-policies';
 import { CredentialEntity, publishSettingsDigest, type Attempt } from './credential-entity';
-import { initialState, type CredentialState } from './credential-state';
+import { carriedState, initialState, type CredentialState } from './credential-state';
 import { appWorkflowId } from './credential-ids';
-import { configureSignal, type AppSettings } from './messages';
+import { appSettingsSchema, configureSignal, type AppSettings } from './messages';
+import { setValidatedSignalHandler } from './validated-handlers';
 import { MINTING_POLICY, STABLE_WINDOW_POLICY, nextForceRefreshAllowedAt } from './refresh-schedule';
 
 export interface AppTokenInput {
@@ -34,7 +35,7 @@ export async function appTokenWorkflow(input: AppTokenInput): Promise<void> {
     }),
   });
   entity.registerHandlers();
-  setHandler(configureSignal, (next) => {
+  setValidatedSignalHandler(configureSignal, appSettingsSchema, (next) => {
     reconfigured = JSON.stringify(next) !== JSON.stringify(settings);
     settings = next;
     if (reconfigured) publishSettingsDigest(next.digest);
@@ -67,7 +68,11 @@ export async function appTokenWorkflow(input: AppTokenInput): Promise<void> {
   if (!entity.state.token) await entity.refresh(obtain);
   for (;;) {
     if (await entity.shouldContinueAsNew()) {
-      await entity.continueAsNew<typeof appTokenWorkflow>({ ...input, settings, state: entity.state });
+      await entity.continueAsNew<typeof appTokenWorkflow>({
+        ...input,
+        settings,
+        state: carriedState(entity.state, Date.now()),
+      });
     }
     const due = await entity.sleepUntilDue(() => reconfigured);
     if (reconfigured) {

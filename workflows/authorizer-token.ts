@@ -6,12 +6,18 @@
  * (WeChat: the authorizer list; Douyin, Baidu: retrieve a fresh code and exchange it), is decided by
  * the pure transitions of refresh-token-recovery.ts; this shell makes the calls and applies them.
  */
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { PLATFORM_CALL, SINGLE_USE_CALL } from './activity-policies';
-import { CredentialEntity, failureFacts, type Attempt } from './credential-entity';
+import { CredentialEntity, failureFacts, rethrowBug, type Attempt } from './credential-entity';
 import { authorizerWorkflowId } from './credential-ids';
-import { authorizeSignal, revokeSignal, type AuthorizerGrant } from './messages';
+import {
+  authorizeSignal,
+  authorizerGrantSchema,
+  revokeSignal,
+  revocationSchema,
+  type AuthorizerGrant,
+} from './messages';
 import {
   authorizationRevoked,
   grantReceived,
@@ -29,13 +35,21 @@ import {
   type PlatformFailure,
   type RecoveryStep,
 } from './refresh-token-recovery';
+import { latest, revocationApplies } from './push-order';
+import { exchangeRetrievedCode } from './recovery-exchange';
 import { tpDescriptor, type TpPlatform } from './tp-platforms';
+import { setValidatedSignalHandler } from './validated-handlers';
+
+/** How long a recovery waits for the grant of its code exchanged by the code's push instead. */
+const GRANT_FROM_PUSH_WAIT = '1 minute';
 
 /** New runs name the credential only; the state is carried over continue-as-new (`state`). */
 export interface AuthorizerTokenInput extends CarriedAuthorizerInput {
   platform: TpPlatform;
   componentAppid: string;
   authorizerAppid: string;
+  /** The newest grant's platform time (epoch ms), carried over continue-as-new. */
+  grantedAt?: number;
 }
 
 const { refreshAuthorizerToken, recoverWechatRefreshToken, retrieveAuthorizationCode, exchangeAuthCode } =
@@ -56,11 +70,18 @@ export async function authorizerTokenWorkflow(input: AuthorizerTokenInput): Prom
     details: () => ({ permissions: [...held.funcInfo] }),
   });
   entity.registerHandlers();
-  setHandler(authorizeSignal, (grant) => {
+  // Ordered by platform time (push-order.ts): an `unauthorized` older than the newest grant (a late
+  // retry of an earlier withdrawal) does not revoke a re-authorization, whichever arrived first.
+  let grantedAt = input.grantedAt;
+  let revokedAt: number | undefined;
+  setValidatedSignalHandler(authorizeSignal, authorizerGrantSchema, (grant) => {
     grants.push(grant);
+    grantedAt = latest(grantedAt, grant.authorizedAt);
+    revoked = revocationApplies(revokedAt, grantedAt);
   });
-  setHandler(revokeSignal, () => {
-    revoked = true;
+  setValidatedSignalHandler(revokeSignal, revocationSchema, ({ at }) => {
+    revokedAt = latest(revokedAt, at);
+    revoked = revocationApplies(revokedAt, grantedAt);
   });
 
   const platformFailure = (failure: PlatformFailure) =>
@@ -96,6 +117,7 @@ export async function authorizerTokenWorkflow(input: AuthorizerTokenInput): Prom
     try {
       return await call();
     } catch (err) {
+      rethrowBug(err);
       const { state, failure } = recoveryStepFailed(held, step, failureFacts(err, Date.now()), Date.now(), descriptor);
       held = state;
       throw platformFailure(failure);
@@ -107,17 +129,24 @@ export async function authorizerTokenWorkflow(input: AuthorizerTokenInput): Prom
     const started = recoveryStarted(held);
     held = started.state;
     entity.showDetails();
-    const { code } = await recoveryStep('retrieve', () =>
+    const { code, codeWorkflowId } = await recoveryStep('retrieve', () =>
       retrieveAuthorizationCode.executeWithOptions(
         { ...SINGLE_USE_CALL, summary: `retrieve authorization code of ${authorizerAppid} (${started.label})` },
         [{ platform, componentAppid, authorizerAppid }],
       ),
     );
+    // Through the code's auth-code workflow ID, shared with its push (recovery-exchange.ts); a
+    // retrieval recorded before that ID was returned exchanges directly, as it did then.
     const { grant } = await recoveryStep('exchange', () =>
-      exchangeAuthCode.executeWithOptions(
-        { ...SINGLE_USE_CALL, summary: `exchange retrieved code of ${authorizerAppid} (${started.label})` },
-        [{ platform, componentAppid, code, singleUse: true }],
-      ),
+      codeWorkflowId
+        ? exchangeRetrievedCode(
+            { platform, componentAppid, authorizerAppid, code, codeWorkflowId, label: started.label },
+            () => condition(() => grants.length > 0 || revoked, GRANT_FROM_PUSH_WAIT),
+          )
+        : exchangeAuthCode.executeWithOptions(
+            { ...SINGLE_USE_CALL, summary: `exchange retrieved code of ${authorizerAppid} (${started.label})` },
+            [{ platform, componentAppid, code, singleUse: true }],
+          ),
     );
     const outcome = recovered(held, grant, Date.now(), descriptor);
     held = outcome.state;
@@ -132,6 +161,7 @@ export async function authorizerTokenWorkflow(input: AuthorizerTokenInput): Prom
     try {
       return await refreshWith(plan.refreshToken);
     } catch (err) {
+      rethrowBug(err);
       const { state, next } = refreshFailed(held, failureFacts(err, Date.now()), descriptor);
       held = state;
       if (next === 'retry') throw err;
@@ -160,6 +190,7 @@ export async function authorizerTokenWorkflow(input: AuthorizerTokenInput): Prom
         componentAppid,
         authorizerAppid,
         state: { credential: entity.state, refreshToken: held },
+        grantedAt,
       });
     }
     if (grants.length > 0) {
@@ -181,5 +212,6 @@ export async function authorizerTokenWorkflow(input: AuthorizerTokenInput): Prom
   held = authorizationRevoked(held);
   entity.state = { ...entity.state, token: undefined, nextRefreshAt: undefined, reportedVersion: undefined };
   entity.setStatus('revoked');
-  await condition(allHandlersFinished);
+  // The `revoked` notification's child must have started before this run closes.
+  await Promise.all([condition(allHandlersFinished), entity.notificationsStarted()]);
 }

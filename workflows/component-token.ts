@@ -5,25 +5,39 @@
  * channel as a stale ticket and, where the platform can (WeChat), asks it to restart pushes.
  * Platform differences are data (tp-platforms.ts). Started by configuration or the first ticket push.
  */
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { PLATFORM_CALL } from './activity-policies';
-import { CredentialEntity, failureSummary, publishSettingsDigest, type Attempt } from './credential-entity';
+import { CredentialEntity, failureSummary, publishSettingsDigest, rethrowBug, type Attempt } from './credential-entity';
 import { initialState, type CredentialState } from './credential-state';
 import { componentWorkflowId } from './credential-ids';
 import {
+  componentSettingsSchema,
   configureComponentSignal,
+  ticketPushSchema,
   ticketSignal,
   type ComponentSettings,
   type TicketInfo,
   type TicketState,
 } from './messages';
+import { replacesHeldTicket, ticketCreatedAt, ticketOrigin } from './push-order';
 import { tpDescriptor, type TpPlatform } from './tp-platforms';
+import { TicketStale } from './search-attributes';
+import { ticketStaleAt } from './status-change';
+import { setValidatedSignalHandler } from './validated-handlers';
 
 export interface HeldTicket {
   value: string;
   /** Epoch ms (workflow time) the push was accepted. */
   receivedAt: number;
+  /** Epoch ms the platform created it (push-order.ts); absent on tickets held before it was recorded. */
+  createdAt?: number;
 }
 
 export interface ComponentTokenInput {
@@ -33,7 +47,7 @@ export interface ComponentTokenInput {
   /** Carried over continue-as-new. */
   state?: CredentialState;
   ticket?: HeldTicket;
-  ticketInfo?: Omit<TicketInfo, 'state' | 'ageMs' | 'receivedAt'>;
+  ticketInfo?: Omit<TicketInfo, 'state' | 'ageMs' | 'receivedAt' | 'createdAt'>;
   /** When the silence began when no ticket ever arrived (epoch ms). */
   waitingSince?: number;
 }
@@ -47,7 +61,8 @@ const { fetchComponentToken, startWechatPushTicket } = proxyActivities<Activitie
 /** The ticket's state at `now` (pure). */
 export function ticketState(ticket: HeldTicket | undefined, settings: ComponentSettings, now: number): TicketState {
   if (!ticket) return 'missing';
-  const age = now - ticket.receivedAt;
+  // Platform time: a ticket delivered late (a retried push) is as old as its CreateTime says.
+  const age = now - ticketOrigin(ticket);
   if (age >= settings.ticketValidityMs) return 'expired';
   if (age >= settings.staleTicketAfterMs) return 'stale';
   return 'fresh';
@@ -68,7 +83,8 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
     return {
       state: ticketState(ticket, settings, now),
       receivedAt: ticket?.receivedAt,
-      ageMs: ticket ? now - ticket.receivedAt : undefined,
+      createdAt: ticket?.createdAt,
+      ageMs: ticket ? now - ticketOrigin(ticket) : undefined,
       ...counters,
     };
   };
@@ -83,25 +99,34 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
         ticket: t.state,
         'ticket kind': descriptor.ticketName,
         'ticket received': t.receivedAt === undefined ? '—' : new Date(t.receivedAt).toISOString(),
+        'ticket created': t.createdAt === undefined ? '—' : new Date(t.createdAt).toISOString(),
         'start-push calls': t.startPushCalls,
       };
     },
     details: () => ({ ticket: info() }),
+    ops: () => (ticket ? { ticketReceivedAt: ticket.receivedAt } : { waitingForTicketSince: waitingSince }),
   });
   entity.registerHandlers();
-  setHandler(configureComponentSignal, (next) => {
+  setValidatedSignalHandler(configureComponentSignal, componentSettingsSchema, (next) => {
     if (JSON.stringify(next) !== JSON.stringify(settings)) publishSettingsDigest(next.digest);
     settings = next;
   });
-  setHandler(ticketSignal, (push) => {
-    if (!push?.ticket) return;
-    ticket = { value: push.ticket, receivedAt: Date.now() };
+  setValidatedSignalHandler(ticketSignal, ticketPushSchema, (push) => {
+    const receivedAt = Date.now();
+    // Ordered by the platform's CreateTime: a ticket older than the one held (a late retry) is dropped.
+    if (patched('ticket-platform-time')) {
+      const createdAt = ticketCreatedAt(push.createTime, receivedAt);
+      if (!replacesHeldTicket(ticket, createdAt)) return;
+      ticket = { value: push.ticket, receivedAt, createdAt };
+    } else {
+      ticket = { value: push.ticket, receivedAt };
+    }
     newTicket = true;
     nextStartPushAt = undefined;
   });
 
   const obtain = async (): Promise<Attempt> => {
-    if (!ticket) throw new Error('no ticket');
+    if (!ticket) throw ApplicationFailure.create({ type: 'NoTicket', message: 'no ticket' });
     const obtained = await fetchComponentToken.executeWithOptions(
       { ...PLATFORM_CALL, summary: `${input.platform} component token for ${input.componentAppid}` },
       [
@@ -116,10 +141,32 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
     return { obtained };
   };
 
-  const silenceStart = () => ticket?.receivedAt ?? waitingSince;
+  // Staleness counts from the held ticket's creation (platform time), like its validity.
+  const silenceStart = () => (ticket ? ticketOrigin(ticket) : waitingSince);
   // Platforms without a restart API only show the stale ticket (describe computes it when asked).
   const staleAt = () =>
     descriptor.canRestartPushes ? (nextStartPushAt ?? silenceStart() + settings.staleTicketAfterMs) : Infinity;
+
+  // The TicketStale search attribute (a Web UI filter) and its webhook: set once the channel has been
+  // silent for staleTicketAfterMs, cleared by the next push; upserted only when it flips.
+  let staleShown = workflowInfo().typedSearchAttributes.get(TicketStale) === true;
+  const showTicketStale = () => {
+    if (!entity.opsAndWebhooks) return;
+    const stale = ticketStaleAt(silenceStart(), settings.staleTicketAfterMs, Date.now());
+    if (stale === staleShown) return;
+    upsertSearchAttributes([{ key: TicketStale, value: stale }]);
+    staleShown = stale;
+    const silentS = Math.round((Date.now() - silenceStart()) / 1000);
+    entity.notify({
+      type: stale ? 'component.ticket_stale' : 'component.ticket_fresh',
+      oldStatus: stale ? 'fresh' : 'stale',
+      newStatus: stale ? 'stale' : 'fresh',
+      reason: stale ? `no ${descriptor.ticketName} push for ${silentS} s` : `${descriptor.ticketName} pushes resumed`,
+    });
+  };
+  /** When the channel turns stale if no push comes (a push wakes the loop and clears it). */
+  const staleFlipAt = () =>
+    staleShown || !entity.opsAndWebhooks ? Infinity : silenceStart() + settings.staleTicketAfterMs;
 
   const nudgePushes = async () => {
     if (!settings.secretRef) return;
@@ -131,6 +178,7 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
       );
       outcome = result.errmsg || 'ok';
     } catch (err) {
+      rethrowBug(err);
       const failure = failureSummary(err, Date.now());
       outcome = `${failure.code}: ${failure.message}`;
     }
@@ -141,6 +189,7 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
   };
 
   for (;;) {
+    showTicketStale();
     const hadTicket = ticket !== undefined;
     const needsToken = !entity.state.token || entity.state.consecutiveFailures > 0;
     if (newTicket) {
@@ -168,7 +217,7 @@ export async function componentTokenWorkflow(input: ComponentTokenInput): Promis
       await nudgePushes();
       continue;
     }
-    const due = await entity.sleepUntilDue(() => newTicket, staleAt());
+    const due = await entity.sleepUntilDue(() => newTicket, Math.min(staleAt(), staleFlipAt()));
     if (!due && !entity.hasPendingReport) continue;
     if (!hadTicket && !ticket) continue;
     await entity.refresh(obtain);

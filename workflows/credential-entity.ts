@@ -8,10 +8,12 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  ChildWorkflowFailure,
   TimeoutFailure,
   allHandlersFinished,
   condition,
   makeContinueAsNewFunc,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertMemo,
@@ -35,6 +37,7 @@ import {
 import {
   describeQuery,
   invalidateSignal,
+  invalidationReportSchema,
   refreshUpdate,
   tokenQuery,
   TOKEN_VIEW_MEMO_KEY,
@@ -45,6 +48,10 @@ import {
 } from './messages';
 import type { RefreshPolicy } from './refresh-schedule';
 import { TokenExpiresAt, TokenSettings, TokenStatus } from './search-attributes';
+import { OPS_MEMO_KEY, type CredentialOps } from './ops-memo';
+import { credentialOfId, isNotifiedChange, type StatusNotification } from './status-change';
+import { startNotification } from './webhook-notification';
+import { setValidatedSignalHandler, setValidatedUpdateHandler } from './validated-handlers';
 
 export interface Attempt {
   obtained: ObtainedToken;
@@ -59,6 +66,8 @@ export interface EntityOptions {
   settings(): Record<string, unknown>;
   /** Extra lifecycle facts for `describe` (ticket state, permissions). */
   details?(): Partial<CredentialDescription>;
+  /** Extra operational facts for the fleet metrics (ops-memo.ts), e.g. a component's ticket receipt. */
+  ops?(): CredentialOps;
 }
 
 /** Keeps history bounded even where the server does not suggest continue-as-new. */
@@ -75,6 +84,17 @@ export class CredentialEntity {
   private publishedView: string | undefined;
   /** A refresh attempt is in flight (shown by `describe` and the UI; readers keep the current view). */
   private refreshing = false;
+  /** The operational facts last written to the memo (JSON). */
+  private publishedOps: string | undefined;
+  /** The status notifications compare against (carried over continue-as-new through the memo's view). */
+  private notifiedStatus: CredentialStatus | undefined;
+  /** Notification children being started: a run awaits them before it closes. */
+  private readonly notifications: Promise<void>[] = [];
+  /**
+   * Status-change webhooks and the `ops` memo issue commands (child starts, memo upserts) that
+   * histories written before them lack: only runs started since (docs/changing-workflows.md).
+   */
+  readonly opsAndWebhooks: boolean = patched('status-webhooks-ops-memo');
 
   constructor(
     public state: CredentialState,
@@ -83,6 +103,9 @@ export class CredentialEntity {
     // A run continued-as-new may start with the previous run's memo: no need to write it again.
     const carried = workflowInfo().memo?.[TOKEN_VIEW_MEMO_KEY];
     if (carried !== undefined) this.publishedView = JSON.stringify(carried);
+    this.notifiedStatus = (carried as TokenView | undefined)?.status ?? this.view().status;
+    const carriedOps = workflowInfo().memo?.[OPS_MEMO_KEY];
+    if (carriedOps !== undefined) this.publishedOps = JSON.stringify(carriedOps);
     // Readers find a view from the first workflow task on (before that they ask the `token` query).
     this.publishView();
   }
@@ -96,25 +119,17 @@ export class CredentialEntity {
   registerHandlers(): void {
     setHandler(tokenQuery, () => this.view());
     setHandler(describeQuery, () => this.describe());
-    setHandler(invalidateSignal, (report) => {
+    setValidatedSignalHandler(invalidateSignal, invalidationReportSchema, (report) => {
       this.state = acceptReport(this.state, report.version).state;
     });
-    setHandler(
-      refreshUpdate,
-      async (report) => {
-        const { state, outcome } = acceptReport(this.state, report.version);
-        this.state = state;
-        if (outcome === 'accepted' || outcome === 'coalesced') {
-          await condition(() => this.state.reportedVersion !== report.version);
-        }
-        return this.view();
-      },
-      {
-        validator: (report) => {
-          if (!Number.isInteger(report?.version)) throw new Error('report.version must be an integer');
-        },
-      },
-    );
+    setValidatedUpdateHandler(refreshUpdate, invalidationReportSchema, async (report) => {
+      const { state, outcome } = acceptReport(this.state, report.version);
+      this.state = state;
+      if (outcome === 'accepted' || outcome === 'coalesced') {
+        await condition(() => this.state.reportedVersion !== report.version);
+      }
+      return this.view();
+    });
   }
 
   get hasPendingReport(): boolean {
@@ -163,6 +178,7 @@ export class CredentialEntity {
       if (attempt.warning) this.state = { ...this.state, lastError: attempt.warning };
       return true;
     } catch (err) {
+      rethrowBug(err);
       this.state = recordFailure(this.state, failureSummary(err, Date.now()), Date.now());
       return false;
     } finally {
@@ -193,8 +209,23 @@ export class CredentialEntity {
    * Continues as new carrying the published view: the server does not copy a memo to the next run,
    * and without it a read between the two runs (worker down) would find no view.
    */
-  continueAsNew<F extends Workflow>(...args: Parameters<F>): Promise<never> {
-    return makeContinueAsNewFunc<F>({ memo: { [TOKEN_VIEW_MEMO_KEY]: this.view() } })(...args);
+  async continueAsNew<F extends Workflow>(...args: Parameters<F>): Promise<never> {
+    await this.notificationsStarted();
+    const ops = this.opsAndWebhooks ? { [OPS_MEMO_KEY]: this.ops() } : {};
+    return makeContinueAsNewFunc<F>({ memo: { [TOKEN_VIEW_MEMO_KEY]: this.view(), ...ops } })(...args);
+  }
+
+  /**
+   * Starts the webhook delivery of a change (webhook-notification.ts) and goes on: delivery runs in
+   * its own workflow. The credential's names and the time are filled in here.
+   */
+  notify(change: Pick<StatusNotification, 'type' | 'oldStatus' | 'newStatus' | 'reason'>): void {
+    this.notifications.push(startNotification({ ...credentialOfId(this.options.id), ...change, at: Date.now() }));
+  }
+
+  /** Resolves once every notification child has started; await before the run closes. */
+  async notificationsStarted(): Promise<void> {
+    await Promise.all(this.notifications.splice(0));
   }
 
   describe(): CredentialDescription {
@@ -235,7 +266,17 @@ export class CredentialEntity {
     }
     if (updates.length > 0) upsertSearchAttributes(updates);
     this.published = { status, expiresAt };
+    if (this.opsAndWebhooks && isNotifiedChange(this.notifiedStatus, status)) {
+      this.notify({
+        type: 'credential.status_changed',
+        oldStatus: this.notifiedStatus,
+        newStatus: status,
+        reason: notificationReason(status, this.state.lastError),
+      });
+    }
+    this.notifiedStatus = status;
     this.publishView();
+    if (this.opsAndWebhooks) this.publishOps();
     this.showDetails();
   }
 
@@ -246,6 +287,20 @@ export class CredentialEntity {
     if (serialized === this.publishedView) return;
     upsertMemo({ [TOKEN_VIEW_MEMO_KEY]: view });
     this.publishedView = serialized;
+  }
+
+  private ops(): CredentialOps {
+    const forceRefreshTimes = this.state.forceTimes;
+    return { ...(forceRefreshTimes.length > 0 ? { forceRefreshTimes } : {}), ...this.options.ops?.() };
+  }
+
+  /** Operational facts for the fleet metrics in the memo, only when they changed. */
+  private publishOps(): void {
+    const ops = this.ops();
+    const serialized = JSON.stringify(ops);
+    if (serialized === (this.publishedOps ?? '{}')) return;
+    upsertMemo({ [OPS_MEMO_KEY]: ops });
+    this.publishedOps = serialized;
   }
 
   /** Refreshes the Web UI's current details (e.g. during a multi-step recovery). */
@@ -267,6 +322,25 @@ export class CredentialEntity {
     ];
     setCurrentDetails(lines.join('\n'));
   }
+}
+
+/**
+ * Rethrows anything but an activity's or a child workflow's failure or an ApplicationFailure thrown
+ * on purpose (a classified platform failure): any other error is a bug in workflow code. Rethrown, it fails the
+ * workflow task, which Temporal retries until a fixed worker replays the history; recorded as a
+ * `retry_later` failure it would repeat forever unnoticed. Call first in every catch of a refresh path.
+ */
+export function rethrowBug(err: unknown): void {
+  if (!(err instanceof ActivityFailure || err instanceof ChildWorkflowFailure || err instanceof ApplicationFailure)) {
+    throw err;
+  }
+}
+
+/** Why a credential changed status, for a webhook: never a token or secret (error messages carry none). */
+function notificationReason(status: CredentialStatus, lastError: FailureSummary | undefined): string | undefined {
+  if (status === 'revoked') return 'the account withdrew its authorization';
+  if (!lastError || status === 'active') return undefined;
+  return `${lastError.category}/${lastError.code}: ${lastError.message}`.slice(0, 300);
 }
 
 /**

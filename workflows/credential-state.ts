@@ -4,7 +4,7 @@
  * obtain a token; *when*, and what a success or failure means, is decided here.
  */
 import type { CredentialStatus, FailureSummary, TokenView } from './messages';
-import { refreshAt, retryDelayMs, type RefreshPolicy } from './refresh-schedule';
+import { recentForces, refreshAt, retryDelayMs, type RefreshPolicy } from './refresh-schedule';
 
 export interface HeldToken {
   accessToken: string;
@@ -26,7 +26,10 @@ export interface CredentialState {
   lastError?: FailureSummary;
   /** Version named by a passive report that is waiting for its refresh. */
   reportedVersion?: number;
-  /** Force refreshes in the last 24 h (WeChat stable_token limits them). */
+  /**
+   * Force refreshes in the last 24 h (WeChat stable_token limits them): older ones are pruned whenever
+   * a refresh is recorded and before the state is carried over continue-as-new, so it stays bounded.
+   */
   forceTimes: number[];
 }
 
@@ -139,11 +142,16 @@ export function recordSuccess(
     refreshes: state.refreshes + 1,
     passiveRefreshes: state.passiveRefreshes + (options.passive ? 1 : 0),
     forcedRefreshes: state.forcedRefreshes + (options.forced ? 1 : 0),
-    forceTimes: options.forced ? [...state.forceTimes, now] : state.forceTimes,
+    forceTimes: recentForces(options.forced ? [...state.forceTimes, now] : state.forceTimes, now),
     consecutiveFailures: 0,
     // A report that arrived during a scheduled refresh is answered only if the token changed.
     reportedVersion: options.passive || !sameToken ? undefined : state.reportedVersion,
   };
+}
+
+/** The state a run hands to its next run over continue-as-new: only what still counts is carried. */
+export function carriedState(state: CredentialState, now: number): CredentialState {
+  return { ...state, forceTimes: recentForces(state.forceTimes, now) };
 }
 
 export function recordFailure(state: CredentialState, failure: FailureSummary, now: number): CredentialState {

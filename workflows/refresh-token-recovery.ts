@@ -13,7 +13,7 @@
  *   is gone, or after MAX_DEFINITIVE_RECOVERY_FAILURES recovery failures the platform answered.
  */
 import { initialState, type CredentialState, type ObtainedToken } from './credential-state';
-import type { AuthorizerGrant, FailureSummary } from './messages';
+import type { AuthorizerGrant, FailureSummary, Permission } from './messages';
 import { classifyRefreshFailure, MAX_DEFINITIVE_RECOVERY_FAILURES, type TpPlatformDescriptor } from './tp-platforms';
 
 export interface LastRecovery {
@@ -26,8 +26,8 @@ export interface LastRecovery {
 export interface RefreshTokenState {
   /** The refresh token to send next; absent when there is none or it must not be sent (again). */
   refreshToken?: string;
-  /** Permission-set ids granted (func_info / authorize_permission). */
-  funcInfo: number[];
+  /** Permissions granted (func_info / authorize_permission ids, Baidu scope names). */
+  funcInfo: Permission[];
   /** Refresh tokens recovered or recovery attempts started, for operators. */
   recoveries: number;
   /** Single-use platforms: why the refresh token must not be sent (again); recovery is pending. */
@@ -133,6 +133,8 @@ function withLastRecovery(state: RefreshTokenState, outcome: string, now: number
 }
 
 const TRANSIENT_CATEGORIES: ReadonlySet<string> = new Set(['retry_later', 'quota_exhausted', 'token_invalid']);
+/** Categories the entity would park the credential on; below the maximum a recovery failure must not. */
+const PARKING_CATEGORIES: ReadonlySet<string> = new Set(['credential_invalid', 'refresh_token_invalid']);
 
 /**
  * A recovery step (retrieve or exchange) failed. "No authorization" ends in reauth at once;
@@ -170,8 +172,10 @@ export function recoveryStepFailed(
           message: `recovery failed ${failures} times, last ${step}: ${facts.code}`,
         }
       : {
-          // A configuration problem seen during recovery is retried, not parked as credential_invalid.
-          category: facts.category === 'credential_invalid' ? 'retry_later' : facts.category,
+          // A configuration problem seen during recovery is retried, not parked as credential_invalid;
+          // a rejected retrieved code counts like any answered failure (the next attempt retrieves a
+          // fresh one): only "authorization gone" or the maximum is reauth_required.
+          category: PARKING_CATEGORIES.has(facts.category) ? 'retry_later' : facts.category,
           code: facts.code,
           message: `recovery ${step}: ${facts.message}`,
         };
@@ -228,17 +232,22 @@ export function grantReceived(
       effect: 'recover',
     };
   }
-  let next: RefreshTokenState = { ...state, funcInfo: grant.funcInfo };
+  const withTokens = Boolean(grant.accessToken && grant.expiresInMs);
+  // A grant naming no permissions keeps ours: a refresh token read from the WeChat authorizer list, or a
+  // Baidu exchange whose best-effort app-info lookup failed. Every real authorization grants at least one.
+  const funcInfo = grant.funcInfo.length > 0 ? grant.funcInfo : state.funcInfo;
+  let next: RefreshTokenState = { ...state, funcInfo };
   if (grant.refreshToken) {
     next = {
       ...next,
       refreshToken: grant.refreshToken,
       pendingRecovery: undefined,
       definitiveRecoveryFailures: 0,
-      recoverNow: false,
+      // A refresh token alone (read from the authorizer list after an ambiguous exchange): refresh with it now.
+      recoverNow: !withTokens,
     };
   }
-  if (grant.accessToken && grant.expiresInMs) {
+  if (withTokens && grant.accessToken && grant.expiresInMs) {
     const obtained = { accessToken: grant.accessToken, expiresInMs: grant.expiresInMs, latencyMs: grant.latencyMs };
     return { state: next, effect: 'accept', obtained };
   }
@@ -289,7 +298,7 @@ export interface AuthorizerState {
 export interface CarriedAuthorizerInput {
   state?: AuthorizerState | CredentialState;
   refreshToken?: string;
-  funcInfo?: number[];
+  funcInfo?: Permission[];
   recoveries?: number;
   recoveryReason?: string;
   recoveryFailures?: number;

@@ -13,6 +13,12 @@ export const TokenStatus = defineSearchAttributeKey('TokenStatus', SearchAttribu
 export const TokenExpiresAt = defineSearchAttributeKey('TokenExpiresAt', SearchAttributeType.DATETIME);
 /** A digest of the configured settings (never the settings): a restart re-registers only what changed. */
 export const TokenSettings = defineSearchAttributeKey('TokenSettings', SearchAttributeType.KEYWORD);
+/**
+ * Components only: true while the push channel has been silent for `staleTicketAfterMs` (Web UI:
+ * `TicketStale = true`). Set when the ticket goes stale, back to false when a push arrives; unset
+ * on a component whose ticket was never stale.
+ */
+export const TicketStale = defineSearchAttributeKey('TicketStale', SearchAttributeType.BOOL);
 
 export const allSearchAttributes = [
   TokenPlatform,
@@ -22,4 +28,5 @@ export const allSearchAttributes = [
   TokenStatus,
   TokenExpiresAt,
   TokenSettings,
+  TicketStale,
 ] as const;

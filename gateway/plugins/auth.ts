@@ -5,8 +5,9 @@
  * Keys are configured as `sha256:<hex>` of the key, never the key itself. A presented key
  * (`Authorization: Bearer <key>` or `X-Api-Key: <key>`) is hashed and compared in constant time
  * with every configured hash. Each route declares `config: { scope }`; a route that declares none
- * needs `admin`. The app a key may be limited to is the route's :appid, else :authorizerAppid, else
- * :componentAppid. `public` routes (health, platform pushes and authorization callbacks, which the
+ * needs `admin`. A key limited to apps names each credential with its platform (and an authorizer
+ * with its component, see credentialScopes); a route's credential comes from its :platform, :appid,
+ * :componentAppid and :authorizerAppid. `public` routes (health, platform pushes and authorization callbacks, which the
  * platform's signature authenticates) need no key. With no keys configured every route is open:
  * only acceptable on loopback, which `assertGatewayExposure` enforces at start.
  */
@@ -109,6 +110,25 @@ function stringParam(params: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * The `apps` entries (config/config.ts apiKeyAppSchema) that reach the credential a route names:
+ * `wechat:wxapp` for an own app or component, `wechat:wxcomp/wxA` or `wechat:wxcomp/*` for an
+ * authorizer. Undefined when the route names no single credential (lists, registration).
+ */
+export function credentialScopes(params: unknown): string[] | undefined {
+  const platform = stringParam(params, 'platform');
+  const appid = stringParam(params, 'appid');
+  const componentAppid = stringParam(params, 'componentAppid');
+  const authorizerAppid = stringParam(params, 'authorizerAppid');
+  if (platform === undefined) return undefined;
+  if (authorizerAppid !== undefined) {
+    if (componentAppid === undefined) return undefined;
+    return [`${platform}:${componentAppid}/${authorizerAppid}`, `${platform}:${componentAppid}/*`];
+  }
+  const own = appid ?? componentAppid;
+  return own === undefined ? undefined : [`${platform}:${own}`];
+}
+
 const authPluginImpl: FastifyPluginAsync<AuthOptions> = async (app, options) => {
   const keys: CompiledKey[] = (options.apiKeys ?? []).map((config) => ({
     config,
@@ -145,23 +165,19 @@ const authPluginImpl: FastifyPluginAsync<AuthOptions> = async (app, options) => 
       throw new AuthError(403, 'forbidden', `API key "${name}" lacks the "${scope}" scope`);
     }
     const config = request.routeOptions.config;
-    const checks: Array<[string, string | undefined, Set<string> | undefined]> = [
-      ['platform', stringParam(request.params, 'platform'), key.platforms],
-      ['kind', stringParam(request.params, 'kind') ?? config.kind, key.kinds],
-      // The most specific app a route names: an authorizer's own appid, else the component's.
-      [
-        'app',
-        stringParam(request.params, 'appid') ??
-          stringParam(request.params, 'authorizerAppid') ??
-          stringParam(request.params, 'componentAppid'),
-        key.apps,
-      ],
+    const single = (value: string | undefined) => (value === undefined ? undefined : [value]);
+    const checks: Array<[string, string[] | undefined, Set<string> | undefined]> = [
+      ['platform', single(stringParam(request.params, 'platform')), key.platforms],
+      ['kind', single(stringParam(request.params, 'kind') ?? config.kind), key.kinds],
+      ['app', credentialScopes(request.params), key.apps],
     ];
-    for (const [what, value, allowed] of checks) {
+    for (const [what, values, allowed] of checks) {
       if (!allowed) continue;
       // A key restricted to some credentials cannot use routes that do not name one (lists, registration).
-      if (value === undefined) throw new AuthError(403, 'forbidden', `API key "${name}" is limited to some ${what}s`);
-      if (!allowed.has(value)) throw new AuthError(403, 'forbidden', `API key "${name}" may not access this ${what}`);
+      if (values === undefined) throw new AuthError(403, 'forbidden', `API key "${name}" is limited to some ${what}s`);
+      if (!values.some((value) => allowed.has(value))) {
+        throw new AuthError(403, 'forbidden', `API key "${name}" may not access this ${what}`);
+      }
     }
   }
 

@@ -5,6 +5,12 @@
  * merchant back to `…/callback` with the code under the platform's parameter (`auth_code`,
  * `authorization_code`), and the code joins the same once-per-code exchange as the authorized
  * event. On Baidu the redirect carries no app id: the exchange resolves it via app info.
+ *
+ * Both routes are public, so they defend themselves: rate limits per client address and per
+ * component (plugins/rate-limit.ts); a redirect_uri only to the gateway's public URL or a configured
+ * origin; a signed `state` in the redirect_uri (authorization-state.ts), without which the callback
+ * exchanges nothing and leaves the code to the platform's authorized push (it logs why); and
+ * generic error messages to the caller (plugins/public-errors.ts), details to the log.
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -18,6 +24,7 @@ import { tpAdapter } from '../../platforms/tp-adapters';
 import type { AuthCodeResult } from '../../workflows/auth-code';
 import type { ComponentRef } from '../../workflows/credential-ids';
 import { TP_PLATFORMS, type TpPlatform } from '../../workflows/tp-platforms';
+import type { AuthorizationStateSigner } from '../authorization-state';
 import { HttpError } from '../errors';
 import { authorizeCallbackCodes, authorizeStartQueries } from '../request-schemas';
 
@@ -32,6 +39,10 @@ export interface AuthorizeOptions {
   pageBaseUrl?: string;
   /** The gateway's public URL for the default redirect_uri; default: taken from the request. */
   publicUrl?: string;
+  /** Origins besides the public URL's that a caller's redirect_uri may point to (e.g. a merchant-facing page). */
+  redirectOrigins?: readonly string[];
+  /** Signs and checks the `state` of authorization links. */
+  stateSigner: AuthorizationStateSigner;
   http?: HttpOptions;
   /** How long the callback waits for the exchange before answering 202. */
   callbackWaitMs?: number;
@@ -66,13 +77,19 @@ export async function authorizeRoutes(app: FastifyInstance, options: AuthorizeOp
 
     app.get<{ Params: { componentAppid: string } }>(
       `/v1/authorize/${platform}/:componentAppid`,
-      { config: { scope: 'public' } },
+      { config: { scope: 'public', publicLimit: 'authorize' } },
       async (request, reply) => {
         const { componentAppid } = find(request.params.componentAppid);
         const query = authorizeStartQueries[platform].parse(request.query ?? {});
         const base = options.publicUrl ?? `${request.protocol}://${request.host}`;
-        const redirectUri =
-          query.redirect_uri ?? new URL(`/v1/authorize/${platform}/${componentAppid}/callback`, base).toString();
+        const target = new URL(
+          query.redirect_uri ?? new URL(`/v1/authorize/${platform}/${componentAppid}/callback`, base).toString(),
+        );
+        if (!allowedRedirectOrigins(base, options.redirectOrigins).has(target.origin)) {
+          throw new HttpError(400, 'redirect_uri_not_allowed', `redirect_uri origin ${target.origin} is not allowed`);
+        }
+        target.searchParams.set('state', options.stateSigner.sign({ platform, componentAppid }, Date.now()));
+        const redirectUri = target.toString();
         let code: { preAuthCode: string; expiresInSeconds: number };
         try {
           code = await preAuthCode(componentAppid);
@@ -96,15 +113,39 @@ export async function authorizeRoutes(app: FastifyInstance, options: AuthorizeOp
 
     app.get<{ Params: { componentAppid: string } }>(
       `/v1/authorize/${platform}/:componentAppid/callback`,
-      { config: { scope: 'public' } },
+      { config: { scope: 'public', publicLimit: 'authorize' } },
       async (request, reply) => {
         const { componentAppid } = find(request.params.componentAppid);
         const code = authorizeCallbackCodes[platform].parse(request.query ?? {});
-        const { workflowId } = await submitAuthCode(options, { platform, componentAppid, code, source: 'redirect' });
+        const state = (request.query as { state?: unknown } | undefined)?.state;
+        const check = options.stateSigner.verify(state, { platform, componentAppid }, Date.now());
+        if (!check.ok) {
+          // Not from a link this gateway made (or too old): the platform's authorized push carries
+          // the same code, so nothing is lost; the caller sees the same answer as a slow exchange.
+          request.log.warn(
+            { platform, componentAppid, reason: check.reason },
+            'authorization callback without a valid state: exchange left to the platform push',
+          );
+          return reply.status(202).send({ status: 'processing' });
+        }
+        // The redirect follows the authorization at once: its arrival stands for the platform's time.
+        const authorizedAt = Date.now();
+        const { workflowId } = await submitAuthCode(options, {
+          platform,
+          componentAppid,
+          code,
+          source: 'redirect',
+          authorizedAt,
+        });
         return answerCallback(options.client, workflowId, options.callbackWaitMs ?? 10_000, reply);
       },
     );
   }
+}
+
+/** The origins a redirect_uri may name: the gateway's own (public URL) and the configured ones. */
+function allowedRedirectOrigins(base: string, extra: readonly string[] = []): Set<string> {
+  return new Set([base, ...extra].map((url) => new URL(url).origin));
 }
 
 /**

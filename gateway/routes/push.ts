@@ -3,10 +3,12 @@
  * platform's reader (platforms/<platform>/tp-adapter.ts) verifies its own format before anything
  * acts: WeChat's XML with the signature in the query, Douyin's and Baidu's JSON envelope with it in
  * the body; signature, decryption with the current or previous EncodingAESKey, trailer and inner
- * appid, timestamp window. What it yields is one push action (ticket / authorized / unauthorized),
- * dispatched the same way for all: a replayed signature is refused, and `success` is answered only
- * once Temporal durably holds the signal or start, so a failed hand-off is retried by the platform.
- * Failures answer 4xx with nothing signalled. Nothing here logs a ticket or code.
+ * appid, timestamp window. What it yields is one push action (ticket / authorized / unauthorized /
+ * ignored), dispatched the same way for all: `success` is answered only once Temporal durably holds
+ * the signal or start, so a failed hand-off is retried by the platform. The same message again
+ * (a retry after our answer was lost, a replay) is answered `success` without signalling twice; an
+ * event type the project does not handle is answered `success` and logged by type. Pushes that fail
+ * verification answer 4xx with nothing signalled. Nothing here logs a ticket or code.
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -33,49 +35,43 @@ export interface PushOptions {
   nowSeconds?: () => number;
 }
 
-/** Signatures seen within the timestamp window: a replay within the window is refused, older ones are stale. */
-export class ReplayGuard {
-  private readonly seen = new Map<string, number>();
+/**
+ * Messages handed off within their timestamp window, by `VerifiedPush.duplicateKey`. The first
+ * delivery dispatches; a duplicate waits for that hand-off and shares its outcome, so it is never
+ * answered `success` before Temporal holds the message, and a failed hand-off is forgotten so the
+ * platform's retry dispatches again. One per gateway process: duplicates that reach different
+ * gateways are caught downstream (the code's workflow ID, tickets and revokes ordered by platform time).
+ */
+export class PushDeduplicator {
+  private readonly seen = new Map<string, { until: number; handOff: Promise<void> }>();
   private inserts = 0;
 
-  /** False when `key` was already seen and has not expired. */
-  claim(key: string, expiresAt: number, now: number): boolean {
-    const until = this.seen.get(key);
-    if (until !== undefined && until > now) return false;
-    this.seen.set(key, expiresAt);
-    if (++this.inserts % 256 === 0) this.sweep(now);
-    return true;
-  }
-
-  release(key: string): void {
-    this.seen.delete(key);
+  /** `delivered`: `dispatch` ran and resolved; `duplicate`: an earlier delivery of `key` did. Rejects as the hand-off did. */
+  async once(
+    key: string,
+    window: { untilMs: number; nowMs: number },
+    dispatch: () => Promise<void>,
+  ): Promise<'delivered' | 'duplicate'> {
+    const earlier = this.seen.get(key);
+    if (earlier && earlier.until > window.nowMs) {
+      await earlier.handOff;
+      return 'duplicate';
+    }
+    const handOff = dispatch();
+    this.seen.set(key, { until: window.untilMs, handOff });
+    if (++this.inserts % 256 === 0) this.sweep(window.nowMs);
+    try {
+      await handOff;
+    } catch (err) {
+      if (this.seen.get(key)?.handOff === handOff) this.seen.delete(key);
+      throw err;
+    }
+    return 'delivered';
   }
 
   private sweep(now: number): void {
-    for (const [key, until] of this.seen) if (until <= now) this.seen.delete(key);
+    for (const [key, entry] of this.seen) if (entry.until <= now) this.seen.delete(key);
   }
-}
-
-/**
- * The hand-off every push ends with: a signature seen in the window is a replay (409, nothing
- * signalled); otherwise `dispatch` must resolve (Temporal durably holds the signal or start) before
- * `success` is answered; a failed hand-off forgets the signature so the platform's retry is accepted.
- */
-export async function handOffOnce(
-  replays: ReplayGuard,
-  replay: { key: string; windowEndMs: number; nowMs: number },
-  dispatch: () => Promise<void>,
-): Promise<'success'> {
-  if (!replays.claim(replay.key, replay.windowEndMs, replay.nowMs)) {
-    throw new HttpError(409, 'push_replayed', 'this push was already received');
-  }
-  try {
-    await dispatch();
-  } catch (err) {
-    replays.release(replay.key);
-    throw err;
-  }
-  return 'success';
 }
 
 async function pushKeys(component: ComponentConfig, env: NodeJS.ProcessEnv | undefined): Promise<PushKeys> {
@@ -91,7 +87,7 @@ export async function pushRoutes(app: FastifyInstance, options: PushOptions): Pr
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const maxSkewSeconds = options.maxSkewSeconds ?? 300;
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
-  const replays = new ReplayGuard();
+  const deliveries = new PushDeduplicator();
 
   const dispatch = async (component: ComponentConfig, action: PushAction): Promise<void> => {
     const { platform, componentAppid } = component;
@@ -105,6 +101,7 @@ export async function pushRoutes(app: FastifyInstance, options: PushOptions): Pr
           code: action.code,
           source: action.source,
           authorizerAppid: action.authorizerAppid,
+          authorizedAt: action.at,
         });
         return;
       case 'unauthorized':
@@ -114,6 +111,8 @@ export async function pushRoutes(app: FastifyInstance, options: PushOptions): Pr
           authorizerAppid: action.authorizerAppid,
           at: action.at,
         });
+        return;
+      case 'ignored':
         return;
     }
   };
@@ -130,7 +129,7 @@ export async function pushRoutes(app: FastifyInstance, options: PushOptions): Pr
 
     scope.post<{ Params: { componentAppid: string } }>(
       `/v1/push/${platform}/:componentAppid`,
-      { config: { scope: 'public' }, bodyLimit: maxBodyBytes },
+      { config: { scope: 'public', publicLimit: 'push' }, bodyLimit: maxBodyBytes },
       async (request, reply) => {
         const { componentAppid } = componentParams.parse(request.params);
         const query = pushQueries[platform].parse(request.query ?? {}) ?? {};
@@ -158,17 +157,18 @@ export async function pushRoutes(app: FastifyInstance, options: PushOptions): Pr
           }
           throw err;
         }
-        const answer = await handOffOnce(
-          replays,
-          {
-            // Signatures are hex, compared without regard to case: so is the replay check.
-            key: `${platform}:${componentAppid}:${push.signature.toLowerCase()}`,
-            windowEndMs: (Number(push.timestamp) + maxSkewSeconds + 1) * 1000,
-            nowMs: now * 1000,
-          },
-          () => dispatch(component, push.action),
+        const { action } = push;
+        const outcome = await deliveries.once(
+          `${platform}:${componentAppid}:${push.duplicateKey}`,
+          { untilMs: (Number(push.timestamp) + maxSkewSeconds + 1) * 1000, nowMs: now * 1000 },
+          () => dispatch(component, action),
         );
-        return reply.type('text/plain; charset=utf-8').send(answer);
+        // Types and ids only: never the ticket or code.
+        const logged = { platform, componentAppid, push: action.kind === 'ignored' ? action.event : action.kind };
+        if (outcome === 'duplicate') request.log.info(logged, 'duplicate push answered success, not signalled again');
+        else if (action.kind === 'ignored')
+          request.log.info(logged, 'push of an unhandled event type answered success');
+        return reply.type('text/plain; charset=utf-8').send('success');
       },
     );
   };

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { TokenUnavailableError, type IssuedToken, type TokenClient } from '../../client/token-client';
 import { credentialWorkflowId, type CredentialRef } from '../../workflows/credential-ids';
 import { appRefParams, authorizerRefParams, componentRefParams, invalidateBody, noQuery } from '../request-schemas';
+import { jsonSchema, tokenResponse as tokenResponseSchema } from '../response-schemas';
 
 /** The answer's body; a token whose expiry has passed is never sent (503 token_unavailable). */
 export function tokenBody(credentialId: string, token: IssuedToken) {
@@ -35,18 +36,7 @@ export function credentialRef(kind: RefKind, request: FastifyRequest): Credentia
 }
 
 /** Serialized by Fastify's compiled serializer instead of JSON.stringify: reads are the hot path. */
-const tokenResponse = {
-  200: {
-    type: 'object',
-    properties: {
-      access_token: { type: 'string' },
-      expires_at: { type: 'string' },
-      expires_in: { type: 'integer' },
-      version: { type: 'integer' },
-    },
-    required: ['access_token', 'expires_at', 'expires_in', 'version'],
-  },
-} as const;
+const tokenResponse = { 200: jsonSchema(tokenResponseSchema) };
 
 export const credentialPaths: Record<RefKind, string> = {
   app: ':platform/:appid',

@@ -21,7 +21,7 @@ export interface BaiduAuthorizerGrant {
   refreshToken: string;
 }
 
-const BAIDU: AnswerSource = { platform: 'baidu', malformedIsAmbiguous: true };
+const BAIDU: AnswerSource = { platform: 'baidu' };
 
 const errnoEnvelope = z.object({
   errno: z.coerce.number().int(),
@@ -151,19 +151,34 @@ export function refreshAuthorizerToken(
   );
 }
 
-/** The authorized app's id (and doubles as a check that an authorizer token works). */
+const appInfoSchema = z
+  .object({
+    app_id: z.union([z.string(), z.number()]).transform(String),
+    app_name: z.string().optional(),
+    /** The permissions the app granted the TP (docs/platforms.md §4.5); absent is read as none. */
+    auth_info: z
+      .array(z.object({ type: z.number().int().optional(), scope_name: z.string().min(1).max(64) }).loose())
+      .max(512)
+      .default([]),
+  })
+  .loose();
+
+/**
+ * The authorized app's id, name and granted permissions (scope names); doubles as a check that an
+ * authorizer token works.
+ */
 export async function fetchAppInfo(
   endpoint: BaiduEndpoint,
   authorizerToken: string,
   http: HttpOptions,
-): Promise<{ appId: string; appName?: string }> {
+): Promise<{ appId: string; appName?: string; permissions: string[] }> {
   const data = await smartappCall(
     endpoint,
     { method: 'GET', path: '/rest/2.0/smartapp/app/info', query: { access_token: authorizerToken } },
-    z.object({ app_id: z.union([z.string(), z.number()]).transform(String), app_name: z.string().optional() }).loose(),
+    appInfoSchema,
     http,
   );
-  return { appId: data.app_id, appName: data.app_name };
+  return { appId: data.app_id, appName: data.app_name, permissions: data.auth_info.map((a) => a.scope_name) };
 }
 
 export async function retrieveAuthorizationCode(

@@ -54,6 +54,9 @@ const BAIDU_PUSH: JsonPushFormat<BaiduPushMessage> = {
   name: 'Baidu push',
   prefixLength: BAIDU_PREFIX_LENGTH,
   schema: baiduPushSchema,
+  // The ticket is PascalCase {MsgType: 'ticket', Event: 'push'}; authorization events camelCase `event` (§4.1, §4.8).
+  eventFields: ['event', 'Event', 'MsgType'],
+  handledEvents: new Set(['push', 'ticket', 'AUTHORIZED', 'UPDATE_AUTHORIZED', 'UNAUTHORIZED']),
 };
 
 export interface BaiduPushConfig extends Omit<JsonPushReceiver, 'trailer'> {

@@ -17,6 +17,7 @@ import {
 } from './biz-msg-crypt';
 import type { PushAction, PushCheck, PushReader } from '../tp-adapter';
 import { readBoundedBody, DEFAULT_MAX_PUSH_BYTES } from './push-body';
+import { messageDigest, unhandledEvent, type UnhandledEvent } from './unhandled-event';
 
 // Documented as strings; numbers are accepted because the signature is computed over the decimal text anyway.
 const textual = z.union([z.string(), z.number().transform(String)]);
@@ -49,6 +50,9 @@ export interface JsonPushFormat<M> {
   name: string;
   prefixLength: PrefixLength;
   schema: z.ZodType<M>;
+  /** Where the payload names its type (first string wins), and the types `schema` handles; others are unhandled events. */
+  eventFields: readonly string[];
+  handledEvents: ReadonlySet<string>;
 }
 
 /** What the receiver checks a push with; `trailer` is the platform's app id (Douyin TP appid, Baidu client_id). */
@@ -63,9 +67,12 @@ export interface JsonPushReceiver {
 }
 
 export interface OpenedJsonPush<M> {
-  message: M;
+  /** A handled message, or an event type the project does not act on. */
+  message: M | UnhandledEvent;
   keyUsed: KeyUsed;
   envelope: JsonPushEnvelope;
+  /** The decrypted message as sent; it holds tickets and codes, so only its digest leaves the reader. */
+  plaintext: string;
 }
 
 /** Verify first (cheap, key-independent), then decrypt: a forged body never reaches the cipher. */
@@ -84,8 +91,10 @@ export function openJsonPush<M>(
     { current: receiver.encodingAESKey, previous: receiver.previousEncodingAESKey },
     { prefixLength: format.prefixLength, encrypt: envelope.Encrypt, expectedTrailer: receiver.trailer },
   );
-  const message = parsePayload(opened.message, format.schema, format.name);
-  return { message, keyUsed: opened.keyUsed, envelope };
+  const message = parsePayload(opened.message, format.schema, format.name, (raw) =>
+    unhandledEvent(raw, format.eventFields, format.handledEvents),
+  );
+  return { message, keyUsed: opened.keyUsed, envelope, plaintext: opened.message };
 }
 
 export interface SealJsonPushInput<M> {
@@ -119,14 +128,24 @@ export function sealJsonPush<M>(
   return { envelope, body: JSON.stringify(envelope) };
 }
 
-/** Decrypted payloads are JSON on both platforms; a schema mismatch is the sender's fault, not ours. */
-export function parsePayload<T>(plaintext: string, schema: z.ZodType<T>, what: string): T {
+/**
+ * Decrypted payloads are JSON on both platforms; a schema mismatch is the sender's fault, not ours.
+ * `unhandled` recognises a payload of a type the schema does not cover, which is returned as it is.
+ */
+export function parsePayload<T, U = never>(
+  plaintext: string,
+  schema: z.ZodType<T>,
+  what: string,
+  unhandled?: (raw: unknown) => U | undefined,
+): T | U {
   let raw: unknown;
   try {
     raw = JSON.parse(plaintext);
   } catch {
     throw new PushCryptoError('bad_payload', `${what} is not JSON`);
   }
+  const other = unhandled?.(raw);
+  if (other !== undefined) return other;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new PushCryptoError('bad_payload', `${what}: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
@@ -146,16 +165,16 @@ export function beijingSeconds(datetime: string): number {
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
 }
 
-/** A JSON-envelope platform's push reader: `open` verifies and decodes; the replay key is the envelope's signature. */
+/** A JSON-envelope platform's push reader: `open` verifies and decodes; a push is known again by its message's digest. */
 export function jsonPushReader(
-  open: (check: PushCheck, body: string) => { action: PushAction; envelope: JsonPushEnvelope },
+  open: (check: PushCheck, body: string) => { action: PushAction; envelope: JsonPushEnvelope; plaintext: string },
 ): PushReader {
   return {
     bodyFormat: 'JSON',
     contentTypes: JSON_PUSH_CONTENT_TYPES,
     open(check, { body }) {
-      const { action, envelope } = open(check, body);
-      return { action, signature: envelope.MsgSignature, timestamp: envelope.TimeStamp };
+      const { action, envelope, plaintext } = open(check, body);
+      return { action, duplicateKey: messageDigest(plaintext), timestamp: envelope.TimeStamp };
     },
   };
 }

@@ -25,7 +25,7 @@ export interface DouyinAuthorizerGrant {
   permissions: Array<{ id: number; category?: string; description?: string }>;
 }
 
-const DOUYIN: AnswerSource = { platform: 'douyin', malformedIsAmbiguous: true };
+const DOUYIN: AnswerSource = { platform: 'douyin' };
 
 const envelopeSchema = z.object({
   err_no: z.coerce.number().int(),

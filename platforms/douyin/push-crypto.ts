@@ -56,6 +56,9 @@ const DOUYIN_PUSH: JsonPushFormat<DouyinPushMessage> = {
   name: 'Douyin push',
   prefixLength: DOUYIN_PREFIX_LENGTH,
   schema: douyinPushSchema,
+  // The ticket is {MsgType: 'Ticket', Event: 'PUSH'}; authorization events name themselves in Event (§3.1, §3.7).
+  eventFields: ['Event', 'MsgType'],
+  handledEvents: new Set(['PUSH', 'Ticket', 'AUTHORIZED', 'UPDATE_AUTHORIZED', 'UNAUTHORIZED']),
 };
 
 export interface DouyinPushConfig extends Omit<JsonPushReceiver, 'trailer'> {

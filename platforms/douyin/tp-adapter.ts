@@ -4,6 +4,7 @@
  */
 import { PushCryptoError } from '../common/biz-msg-crypt';
 import { beijingSeconds, jsonPushReader } from '../common/json-push-envelope';
+import { isUnhandledEvent, type UnhandledEvent } from '../common/unhandled-event';
 import { isTokenInvalid, withSecret, type PushAction, type ThirdPartyAdapter } from '../tp-adapter';
 import {
   authorizationPageUrl,
@@ -15,7 +16,8 @@ import {
 } from './api';
 import { openDouyinPush, type DouyinPushMessage } from './push-crypto';
 
-function pushAction(message: DouyinPushMessage): PushAction {
+function pushAction(message: DouyinPushMessage | UnhandledEvent): PushAction {
+  if (isUnhandledEvent(message)) return { kind: 'ignored', event: message.unhandledEvent };
   if ('Ticket' in message) {
     return { kind: 'ticket', ticket: message.Ticket, createTime: beijingSeconds(message.CreateTime) };
   }
@@ -27,6 +29,7 @@ function pushAction(message: DouyinPushMessage): PushAction {
     authorizerAppid: message.AppId,
     code: message.AuthorizationCode,
     source: message.Event.toLowerCase(),
+    at: beijingSeconds(message.EventTime) * 1000,
   };
 }
 
@@ -57,9 +60,11 @@ export const douyinTpAdapter = {
     const opened = openDouyinPush({ ...keys, tpAppid: componentAppid, maxBodyBytes, maxSkewSeconds }, body, {
       nowSeconds,
     });
-    if ('TpAppId' in opened.message && opened.message.TpAppId !== componentAppid) {
+    const { message } = opened;
+    const tpAppId = isUnhandledEvent(message) ? message.payload.TpAppId : 'TpAppId' in message && message.TpAppId;
+    if (typeof tpAppId === 'string' && tpAppId !== componentAppid) {
       throw new PushCryptoError('wrong_appid', 'push is for another TP app');
     }
-    return { action: pushAction(opened.message), envelope: opened.envelope };
+    return { action: pushAction(message), envelope: opened.envelope, plaintext: opened.plaintext };
   }),
 } satisfies ThirdPartyAdapter;

@@ -23,7 +23,7 @@ export interface IssuedToken {
   expiresInSeconds: number;
 }
 
-const WECHAT: AnswerSource = { platform: 'wechat', malformedIsAmbiguous: false };
+const WECHAT: AnswerSource = { platform: 'wechat' };
 const wechatErrorSchema = z
   .object({ errcode: z.number().int(), errmsg: z.string().default('') })
   .transform(({ errcode, errmsg }) => ({ code: errcode, message: errmsg }));

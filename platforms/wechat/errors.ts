@@ -28,7 +28,9 @@ const credentialInvalid = new Set([
 export function classifyWechatError(errcode: number): ErrorCategory {
   if (errcode === 45009 || errcode === 45011) return 'quota_exhausted';
   if (WECHAT_TOKEN_ERROR_CODES.has(errcode)) return 'token_invalid';
-  if (errcode === 61023 || errcode === 61009 || errcode === 61010) return 'refresh_token_invalid';
+  // 61003 (component not authorized by this account): the authorization is gone. The authorizer
+  // workflow confirms it once in the authorizer list, then declares reauth_required.
+  if (errcode === 61023 || errcode === 61009 || errcode === 61010 || errcode === 61003) return 'refresh_token_invalid';
   if (errcode === 61005 || errcode === 61006) return 'ticket_invalid';
   if (credentialInvalid.has(errcode)) return 'credential_invalid';
   return 'retry_later';

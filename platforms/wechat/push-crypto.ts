@@ -16,6 +16,7 @@ import {
   type RandomBytes,
 } from '../common/biz-msg-crypt';
 import { readBoundedBody } from '../common/push-body';
+import { unhandledEvent, type UnhandledEvent } from '../common/unhandled-event';
 
 export const WECHAT_PREFIX_LENGTH = 16;
 
@@ -84,8 +85,19 @@ export type WechatAuthorizedPush = z.infer<typeof authorizedSchema>;
 export type WechatUnauthorizedPush = z.infer<typeof unauthorizedSchema>;
 export type WechatPushMessage = z.infer<typeof wechatPushSchema>;
 
-export function parseWechatPushXml(xml: string): WechatPushMessage {
-  const parsed = wechatPushSchema.safeParse(parseXmlRoot(xml, 'bad_payload', 'decrypted push'));
+/** The InfoTypes this project acts on; others (e.g. fast-registration notices, §2.9) are unhandled events. */
+const HANDLED_INFO_TYPES: ReadonlySet<string> = new Set([
+  'component_verify_ticket',
+  'authorized',
+  'updateauthorized',
+  'unauthorized',
+]);
+
+export function parseWechatPushXml(xml: string): WechatPushMessage | UnhandledEvent {
+  const root = parseXmlRoot(xml, 'bad_payload', 'decrypted push');
+  const other = unhandledEvent(root, ['InfoType', 'Event', 'MsgType'], HANDLED_INFO_TYPES);
+  if (other) return other;
+  const parsed = wechatPushSchema.safeParse(root);
   if (!parsed.success) throw new PushCryptoError('bad_payload', `WeChat push: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
@@ -108,7 +120,8 @@ export interface WechatPushQuery {
 }
 
 export interface OpenedWechatPush {
-  message: WechatPushMessage;
+  /** A handled message, or an InfoType the project does not act on. */
+  message: WechatPushMessage | UnhandledEvent;
   keyUsed: KeyUsed;
   envelope: WechatPushEnvelope;
   xml: string;

@@ -4,6 +4,7 @@
  * list), and the XML pushes signed in the URL query.
  */
 import { PushCryptoError } from '../common/biz-msg-crypt';
+import { isUnhandledEvent, messageDigest, type UnhandledEvent } from '../common/unhandled-event';
 import { isTokenInvalid, withSecret, type PushAction, type ThirdPartyAdapter } from '../tp-adapter';
 import {
   authorizationPageUrl,
@@ -16,7 +17,8 @@ import {
 } from './component';
 import { openWechatPush, type WechatPushMessage } from './push-crypto';
 
-function pushAction(message: WechatPushMessage): PushAction {
+function pushAction(message: WechatPushMessage | UnhandledEvent): PushAction {
+  if (isUnhandledEvent(message)) return { kind: 'ignored', event: message.unhandledEvent };
   switch (message.InfoType) {
     case 'component_verify_ticket':
       return { kind: 'ticket', ticket: message.ComponentVerifyTicket, createTime: message.CreateTime };
@@ -27,6 +29,7 @@ function pushAction(message: WechatPushMessage): PushAction {
         authorizerAppid: message.AuthorizerAppid,
         code: message.AuthorizationCode,
         source: message.InfoType,
+        at: message.CreateTime * 1000,
       };
     case 'unauthorized':
       return { kind: 'unauthorized', authorizerAppid: message.AuthorizerAppid, at: message.CreateTime * 1000 };
@@ -59,7 +62,7 @@ export const wechatTpAdapter = {
     bodyFormat: 'XML',
     contentTypes: ['text/xml', 'application/xml', 'text/plain', 'application/octet-stream'],
     open({ componentAppid, keys, maxBodyBytes, maxSkewSeconds, nowSeconds }, { query, body }) {
-      const { message } = openWechatPush(
+      const { message, xml } = openWechatPush(
         { ...keys, componentAppid, maxBodyBytes, maxSkewSeconds },
         {
           timestamp: queryText(query.timestamp),
@@ -70,13 +73,12 @@ export const wechatTpAdapter = {
         body,
         { nowSeconds },
       );
-      // The trailer named the component already; the inner AppId must agree.
-      if (message.AppId !== componentAppid) throw new PushCryptoError('wrong_appid', 'push is for another component');
-      return {
-        action: pushAction(message),
-        signature: String(query.msg_signature),
-        timestamp: String(query.timestamp),
-      };
+      // The trailer named the component already; the inner AppId must agree (unhandled types: when they carry one).
+      const appId = isUnhandledEvent(message) ? message.payload.AppId : message.AppId;
+      if (appId !== undefined && appId !== componentAppid) {
+        throw new PushCryptoError('wrong_appid', 'push is for another component');
+      }
+      return { action: pushAction(message), duplicateKey: messageDigest(xml), timestamp: String(query.timestamp) };
     },
   },
 } satisfies ThirdPartyAdapter & Required<Pick<ThirdPartyAdapter, 'findAuthorizerRefreshToken' | 'restartTicketPushes'>>;

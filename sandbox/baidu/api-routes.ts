@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InvalidTokenReason } from '../core/call-log';
 import { SandboxClock } from '../core/clock';
 import { formBody, jsonBody, platformRoute, query, str, type PlatformAnswer } from '../core/http';
-import { liveness } from '../json-push-platforms/lifetimes';
+import { liveness, singleUseState } from '../json-push-platforms/lifetimes';
 import { oauthError, smartappAnswer, smartappError } from './errors';
 import type { BaiduState } from './state';
 import { BD, type BaiduTpApp } from './tp-app';
@@ -113,10 +113,25 @@ export function registerBaiduApiRoutes(app: FastifyInstance, bd: BaiduState): vo
       }
       const gate = tpGate(request, BAIDU_PATHS.oauthToken);
       if (!('app' in gate)) return oauthError('invalid_client', 'unknown client or invalid tp access_token');
-      const result =
-        q.grant_type === 'app_to_tp_authorization_code'
-          ? gate.app.exchangeCode(q.code, bd.now())
-          : gate.app.refresh(q.refresh_token, bd.now());
+      const byCode = q.grant_type === 'app_to_tp_authorization_code';
+      const value = (byCode ? q.code : q.refresh_token) ?? '';
+      const code = byCode ? gate.app.authCodes.get(value) : undefined;
+      const token = byCode ? undefined : gate.app.authorizerTokens.get(value);
+      const refreshToken = token?.kind === 'refresh' ? token : undefined;
+      const state = singleUseState(code ?? refreshToken?.record, bd.now());
+      const owner = code?.appId ?? refreshToken?.appId;
+      const result = byCode ? gate.app.exchangeCode(q.code, bd.now()) : gate.app.refresh(q.refresh_token, bd.now());
+      // Which single-use values were spent, and whether any was presented twice (bench/chaos-run.ts).
+      bd.core.calls.recordSingleUse({
+        at: bd.now(),
+        platform: 'baidu',
+        endpoint: BAIDU_PATHS.oauthToken,
+        authorizerAppid: owner !== undefined ? String(owner) : null,
+        kind: byCode ? 'authorization_code' : 'refresh_token',
+        state,
+        accepted: result.ok,
+        valuePrefix: value.slice(0, 12),
+      });
       if (!result.ok) return oauthError(result.error, result.description);
       ctx.setAppid(String(result.appId));
       // Flat and without the app id, exactly like the real endpoint (docs/platforms.md §4.5).

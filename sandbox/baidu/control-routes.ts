@@ -49,6 +49,8 @@ const authorizeSchema = z.object({
   appId: z.number().int().positive().optional(),
   preAuthCode: z.string().min(1).optional(),
   redirectUri: z.url().optional(),
+  /** Scope names granted (the app-info API's `auth_info`); default the TP's usual two. */
+  scopes: z.array(z.string().min(1).max(64)).max(64).optional(),
 });
 
 const unauthorizeSchema = z.object({ appId: z.number().int().positive() });
@@ -131,7 +133,7 @@ export function registerBaiduControlRoutes(app: FastifyInstance, bd: BaiduState)
       kill(pre, now);
     }
     const appId = input.appId ?? bd.core.rng.int(10_000_000, 99_999_999);
-    const { code, event } = tpApp.authorize(appId, now);
+    const { code, event } = tpApp.authorize(appId, now, input.scopes);
     const expiresIn = SandboxClock.expiresIn(code.expiresAt - now);
     const push = bd.send(tpApp, event, {
       appId,

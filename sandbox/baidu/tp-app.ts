@@ -55,15 +55,17 @@ export type OAuthFailure = { ok: false; error: string; description: string };
 const fail = (code: number, message: string): BaiduFailure => ({ ok: false, code, message });
 const oauthFail = (error: string, description: string): OAuthFailure => ({ ok: false, error, description });
 
+/** One permission in the app-info answer's `auth_info` (docs/platforms.md §4.5): its type and scope name. */
 export interface AuthInfo {
-  scope_id: number;
+  /** 权限类型; what the numbers mean is not documented (UNCONFIRMED), the sandbox answers 1. */
+  type: number;
   scope_name: string;
 }
 
-export const DEFAULT_AUTH_INFO: AuthInfo[] = [
-  { scope_id: 1, scope_name: '小程序开发管理' },
-  { scope_id: 2, scope_name: '小程序基本信息管理' },
-];
+export const DEFAULT_SCOPES = ['小程序开发管理', '小程序基本信息管理'];
+
+export const authInfo = (scopes: readonly string[]): AuthInfo[] =>
+  scopes.map((scope_name) => ({ type: 1, scope_name }));
 
 export interface BaiduAuthorization {
   appId: number;
@@ -145,7 +147,12 @@ export class BaiduTpApp {
     return code;
   }
 
-  authorize(appId: number, now: number): { code: CodeRecord; event: 'AUTHORIZED' | 'UPDATE_AUTHORIZED' } {
+  /** The merchant authorizes, granting `scopes` (default: the TP's usual two); a re-authorization may change them. */
+  authorize(
+    appId: number,
+    now: number,
+    scopes?: readonly string[],
+  ): { code: CodeRecord; event: 'AUTHORIZED' | 'UPDATE_AUTHORIZED' } {
     const existing = this.authorizations.get(appId);
     const event = existing?.authorized ? 'UPDATE_AUTHORIZED' : 'AUTHORIZED';
     const authorization: BaiduAuthorization = existing ?? {
@@ -153,9 +160,10 @@ export class BaiduTpApp {
       appKey: this.rng.string(32),
       appName: `sandbox smart program ${appId}`,
       authorized: true,
-      authInfo: DEFAULT_AUTH_INFO,
+      authInfo: authInfo(DEFAULT_SCOPES),
     };
     authorization.authorized = true;
+    if (scopes) authorization.authInfo = authInfo(scopes);
     this.authorizations.set(appId, authorization);
     return { code: this.issueCode(appId, this.durations.authCodeLifetime, now), event };
   }
@@ -184,6 +192,7 @@ export class BaiduTpApp {
     const authorization = this.authorizations.get(record.appId);
     if (!authorization?.authorized) return oauthFail('invalid_grant', 'authorization has been revoked');
     kill(record, now); // codes are one-time
+    record.usedAt = now;
     return { ok: true, grant: this.mintPair(authorization, now, true), appId: record.appId };
   }
 
@@ -200,6 +209,7 @@ export class BaiduTpApp {
     if (state === 'expired') return oauthFail('invalid_grant', 'refresh token has expired');
     const authorization = this.authorizations.get(entry.appId);
     if (!authorization?.authorized) return oauthFail('invalid_grant', 'authorization has been revoked');
+    entry.record.usedAt = now;
     return {
       ok: true,
       grant: this.mintPair(authorization, now, this.rules.refreshKillsOldAccessToken),

@@ -26,6 +26,27 @@ export interface InvalidTokenUse {
   tokenPrefix: string;
 }
 
+/**
+ * What a single-use credential (refresh token, authorization code) was when presented: `fresh` (never
+ * used, alive), `used` (already spent by an earlier presentation: the second use of a single-use value),
+ * `superseded` (killed unused, e.g. by a newer exchange), `expired`, or `unknown` to the platform.
+ */
+export type SingleUseState = 'fresh' | 'used' | 'superseded' | 'expired' | 'unknown';
+
+export interface SingleUsePresentation {
+  at: number;
+  platform: string;
+  endpoint: string;
+  /** The authorizer the value belongs to, when the platform knows it. */
+  authorizerAppid: string | null;
+  kind: 'refresh_token' | 'authorization_code';
+  state: SingleUseState;
+  /** The platform performed the operation (minted a new pair), whatever reached the caller. */
+  accepted: boolean;
+  /** First characters only. */
+  valuePrefix: string;
+}
+
 export interface CallFilter {
   platform?: string;
   endpoint?: string;
@@ -41,6 +62,7 @@ export class CallLog {
   private counters = new Map<string, number>();
   private invalidByApp = new Map<string, number>();
   private invalidTotal = 0;
+  private singleUse: SingleUsePresentation[] = [];
 
   record(call: CallRecord): void {
     this.calls.push(call);
@@ -55,6 +77,19 @@ export class CallLog {
     this.invalidTotal++;
     const key = use.appid ?? '';
     this.invalidByApp.set(key, (this.invalidByApp.get(key) ?? 0) + 1);
+  }
+
+  recordSingleUse(presentation: SingleUsePresentation): void {
+    this.singleUse.push(presentation);
+    if (this.singleUse.length > MAX_KEPT) this.singleUse.splice(0, this.singleUse.length - MAX_KEPT);
+  }
+
+  singleUsePresentations(filter: { platform?: string; authorizerAppid?: string } = {}): SingleUsePresentation[] {
+    return this.singleUse.filter(
+      (p) =>
+        (filter.platform === undefined || p.platform === filter.platform) &&
+        (filter.authorizerAppid === undefined || p.authorizerAppid === filter.authorizerAppid),
+    );
   }
 
   query(filter: CallFilter = {}): CallRecord[] {
@@ -90,6 +125,7 @@ export class CallLog {
   clear(): void {
     this.calls = [];
     this.invalid = [];
+    this.singleUse = [];
     this.counters.clear();
     this.invalidByApp.clear();
     this.invalidTotal = 0;

@@ -59,5 +59,10 @@ export function registerCoreControlRoutes(app: FastifyInstance, core: SandboxCor
     const uses = core.calls.invalidTokenUses({ platform: q.platform, endpoint: q.endpoint, appid: q.appid });
     return { uses, total: uses.length };
   });
+  app.get('/__sandbox/single-use', async (request) => {
+    const q = query(request);
+    const presentations = core.calls.singleUsePresentations({ platform: q.platform, authorizerAppid: q.appid });
+    return { presentations, total: presentations.length };
+  });
   app.get('/__sandbox/stats', async () => core.calls.stats());
 }

@@ -1,6 +1,20 @@
 import { z } from 'zod';
 
-export const FAULT_KINDS = ['latency', 'http5xx', 'busy', 'malformed', 'reset', 'drop_response', 'error'] as const;
+/**
+ * `malformed` answers garbage before the operation runs (nothing done); `drop_response` and
+ * `garble_response` perform it (tokens minted, codes consumed) and then lose the answer: the socket is
+ * destroyed, or an unreadable HTTP 200 body comes back.
+ */
+export const FAULT_KINDS = [
+  'latency',
+  'http5xx',
+  'busy',
+  'malformed',
+  'reset',
+  'drop_response',
+  'garble_response',
+  'error',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultSpecSchema = z

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InvalidTokenReason } from '../core/call-log';
 import { SandboxClock } from '../core/clock';
 import { jsonBody, platformRoute, query, str, type PlatformAnswer } from '../core/http';
-import { liveness } from '../json-push-platforms/lifetimes';
+import { liveness, singleUseState } from '../json-push-platforms/lifetimes';
 import { envelopeAnswer, envelopeError, flatError } from './errors';
 import type { DouyinState } from './state';
 import { DY, type DouyinFailure, type DouyinTpApp } from './tp-app';
@@ -119,12 +119,31 @@ export function registerDouyinApiRoutes(app: FastifyInstance, dy: DouyinState): 
       const gate = componentGate(request, DOUYIN_PATHS.authToken);
       if ('answer' in gate) return gate.answer;
       const q = query(request);
+      const byCode = q.grant_type === 'app_to_tp_authorization_code';
+      const value = (byCode ? q.authorization_code : q.authorizer_refresh_token) ?? '';
+      const code = byCode ? gate.app.authCodes.get(value) : undefined;
+      const token = byCode ? undefined : gate.app.authorizerTokens.get(value);
+      const refreshToken = token?.kind === 'refresh' ? token : undefined;
+      const state = singleUseState(code ?? refreshToken?.record, dy.now());
       const result =
         q.grant_type === 'app_to_tp_authorization_code'
           ? gate.app.exchangeCode(q.authorization_code, dy.now())
           : q.grant_type === 'app_to_tp_refresh_token'
             ? gate.app.refresh(q.authorizer_refresh_token, dy.now())
             : ({ ok: false, code: DY.invalidGrantType, message: 'invalid grant_type' } as const);
+      if (byCode || q.grant_type === 'app_to_tp_refresh_token') {
+        // Which single-use values were spent, and whether any was presented twice (bench/chaos-run.ts).
+        dy.core.calls.recordSingleUse({
+          at: dy.now(),
+          platform: 'douyin',
+          endpoint: DOUYIN_PATHS.authToken,
+          authorizerAppid: (code ?? refreshToken)?.authorizerAppid ?? null,
+          kind: byCode ? 'authorization_code' : 'refresh_token',
+          state,
+          accepted: result.ok,
+          valuePrefix: value.slice(0, 12),
+        });
+      }
       if (!result.ok) return envelopeFailure(result);
       ctx.setAppid(result.grant.authorizer_appid);
       return envelopeAnswer(dy.core.rng, dy.now(), result.grant);

@@ -43,7 +43,11 @@ export const DEFAULT_PERMISSIONS: Permission[] = [
 /** Douyin error codes the sandbox answers (docs/platforms.md §3.2–3.5). */
 export const DY = {
   param: 40001,
+  /** 缺少参数: a required parameter of get_auth_token is absent (docs/platforms.md §3.5). */
+  missingParam: 40002,
   tpNotFound: 40003,
+  /** The authorized mini program is unknown to this TP app (docs/platforms.md §3.5, §3.6). */
+  authorizerNotFound: 40004,
   componentTokenExpired: 40009,
   componentTokenWrong: 40010,
   codeExpired: 40018,
@@ -196,29 +200,33 @@ export class DouyinTpApp {
   }
 
   exchangeCode(code: string | undefined, now: number): DouyinResult<{ grant: TokenGrant }> {
-    if (!code) return fail(DY.param, 'authorization_code is required');
+    if (!code) return fail(DY.missingParam, '缺少参数 authorization_code');
     const record = this.authCodes.get(code);
     if (!record || liveness(record, now) !== 'alive') return fail(DY.codeExpired, 'authorization code expired');
     const authorization = this.authorizations.get(record.authorizerAppid);
     if (!authorization?.authorized) return fail(DY.notAuthorized, 'mini program is not authorized to this tp app');
     kill(record, now); // single use
+    record.usedAt = now;
     return { ok: true, grant: this.mintPair(authorization, now) };
   }
 
   /** Single use; on success the old access token and the old refresh token die at once (docs/platforms.md §3.5). */
   refresh(refreshToken: string | undefined, now: number): DouyinResult<{ grant: TokenGrant }> {
-    if (!refreshToken) return fail(DY.param, 'authorizer_refresh_token is required');
+    if (!refreshToken) return fail(DY.missingParam, '缺少参数 authorizer_refresh_token');
     const entry = this.authorizerTokens.get(refreshToken);
     if (!entry || entry.kind !== 'refresh' || liveness(entry.record, now) !== 'alive') {
       return fail(DY.refreshTokenInvalid, 'authorizer refresh token is wrong or expired');
     }
     const authorization = this.authorizations.get(entry.authorizerAppid);
     if (!authorization?.authorized) return fail(DY.notAuthorized, 'mini program is not authorized to this tp app');
+    entry.record.usedAt = now;
     return { ok: true, grant: this.mintPair(authorization, now) };
   }
 
   retrieveCode(authorizerAppid: string | undefined, now: number): DouyinResult<{ code: CodeRecord }> {
     if (!authorizerAppid) return fail(DY.param, 'authorization_appid is required');
+    if (!this.authorizations.has(authorizerAppid))
+      return fail(DY.authorizerNotFound, 'authorized mini program not found');
     if (!this.authorizations.get(authorizerAppid)?.authorized) {
       return fail(DY.notAuthorized, 'mini program is not authorized to this tp app');
     }

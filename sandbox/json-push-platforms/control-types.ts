@@ -94,6 +94,8 @@ export interface BaiduAuthorizeOptions {
   appId?: number;
   preAuthCode?: string;
   redirectUri?: string;
+  /** Scope names granted (app info `auth_info`). */
+  scopes?: string[];
 }
 
 export interface BaiduAuthorizeOutcome {

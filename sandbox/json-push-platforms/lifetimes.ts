@@ -1,3 +1,5 @@
+import type { SingleUseState } from '../core/call-log';
+
 /**
  * Liveness of a sandbox credential (token, code, ticket): it works until `diesAt`, which is its expiry
  * unless something (rotation, refresh, revocation, single use) killed it earlier.
@@ -7,6 +9,8 @@ export interface Expiring {
   issuedAt: number;
   expiresAt: number;
   diesAt: number;
+  /** Single-use values (codes, Douyin/Baidu refresh tokens): when a presentation spent it. */
+  usedAt?: number;
 }
 
 export type Liveness = 'alive' | 'expired' | 'invalidated';
@@ -14,6 +18,14 @@ export type Liveness = 'alive' | 'expired' | 'invalidated';
 export function liveness(record: Expiring, now: number): Liveness {
   if (now < record.diesAt) return 'alive';
   return record.diesAt < record.expiresAt ? 'invalidated' : 'expired';
+}
+
+/** What a single-use value is at a presentation, before the platform acts on it (for the call log). */
+export function singleUseState(record: Expiring | undefined, now: number): SingleUseState {
+  if (!record) return 'unknown';
+  if (record.usedAt !== undefined) return 'used';
+  const state = liveness(record, now);
+  return state === 'alive' ? 'fresh' : state === 'expired' ? 'expired' : 'superseded';
 }
 
 /** Kill at `at` (now, or the end of a grace period); never revives and never extends. */

@@ -50,6 +50,8 @@ export interface PushRequest {
 export class PushChannel {
   private records: PushRecord[] = [];
   private nextId = 1;
+  /** Per app: how many more answers to lose (the receiver answered, the platform never saw it). */
+  private readonly answersToLose = new Map<string, number>();
   /** Bumped on reset so answers to requests sent before it are ignored. */
   private generation = 0;
 
@@ -61,6 +63,7 @@ export class PushChannel {
   ) {
     core.onReset(() => {
       this.records = [];
+      this.answersToLose.clear();
       this.generation++;
     });
     core.onClose(() => {
@@ -81,6 +84,15 @@ export class PushChannel {
     this.records.push(record);
     void this.attempt(record, this.generation);
     return record;
+  }
+
+  /**
+   * The next `count` answers to `appid`'s pushes are lost on the way back: the receiver got the push
+   * and answered, but the platform retries it as it was (the same body), as after a dropped connection.
+   */
+  loseAnswers(appid: string, count: number): void {
+    if (count > 0) this.answersToLose.set(appid, count);
+    else this.answersToLose.delete(appid);
   }
 
   list(filter: { appid?: string; kind?: string } = {}): PushRecord[] {
@@ -104,8 +116,14 @@ export class PushChannel {
       });
       const answer = await response.body.text();
       attempt = { at, status: response.statusCode, answer: answer.slice(0, 200) };
-      // Exactly `success`: a JSON string "success" or a padded one is not accepted (docs/platforms.md §3.1).
-      record.delivered = response.statusCode === 200 && answer === 'success';
+      const lose = this.answersToLose.get(record.appid) ?? 0;
+      if (lose > 0) {
+        this.loseAnswers(record.appid, lose - 1);
+        attempt.error = 'answer lost (sandbox)';
+      } else {
+        // Exactly `success`: a JSON string "success" or a padded one is not accepted (docs/platforms.md §3.1).
+        record.delivered = response.statusCode === 200 && answer === 'success';
+      }
     } catch (err) {
       attempt = { at, status: 0, answer: '', error: err instanceof Error ? err.message : String(err) };
     }

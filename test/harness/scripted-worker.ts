@@ -19,7 +19,9 @@ import type { Activities } from '../../activities';
 import type { PlatformFailureDetails } from '../../platforms/errors';
 import { describeQuery, tokenQuery, type CredentialDescription, type TokenView } from '../../workflows/messages';
 import { allSearchAttributes } from '../../workflows/search-attributes';
-import { createTimeSkippingEnvironment, testDataConverter, workflowBundle } from './temporal';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { failureConverterPath } from '../../codec/data-converter';
+import { createTimeSkippingEnvironment, testDataConverter } from './temporal';
 
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
@@ -45,7 +47,18 @@ const ACTIVITY_NAMES = [
   'refreshAuthorizerToken',
   'recoverWechatRefreshToken',
   'retrieveAuthorizationCode',
+  'webhookTargetCount',
+  'deliverWebhook',
 ] as const satisfies readonly ActivityName[];
+
+/**
+ * Status-change webhook delivery (a `deliverWebhook` call per notification here, see
+ * scriptedWorkflowBundle): not a platform call, so unless scripted it is not recorded in `calls`.
+ */
+const UNRECORDED_DEFAULTS: Partial<Record<ActivityName, () => unknown>> = {
+  webhookTargetCount: () => 0,
+  deliverWebhook: () => true,
+};
 type Unlisted = Exclude<ActivityName, (typeof ACTIVITY_NAMES)[number]>;
 const everyActivityListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyActivityListed;
@@ -55,7 +68,7 @@ void everyActivityListed;
  * workflows upsert them; an unknown one fails the workflow task). Bundles the workflows meanwhile.
  */
 export async function createScriptedEnvironment(): Promise<TestWorkflowEnvironment> {
-  const [env] = await Promise.all([createTimeSkippingEnvironment(), workflowBundle()]);
+  const [env] = await Promise.all([createTimeSkippingEnvironment(), scriptedWorkflowBundle()]);
   // The test server implements AddSearchAttributes (not List): add them all on its fresh namespace.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace,
@@ -83,6 +96,8 @@ export function platformFailure(details: PlatformFailureDetails): ApplicationFai
 }
 
 export interface ScriptedRun {
+  /** This run's task queue, for workflows started by the project's own client functions (submitAuthCode…). */
+  taskQueue: string;
   /** Every activity call in order, scripted or not (an unscripted one also fails the activity). */
   calls: Call[];
   callsOf<K extends ActivityName>(activity: K): Call<K>[];
@@ -128,6 +143,8 @@ export async function withScriptedWorker<R>(
     ACTIVITY_NAMES.map((name) => [
       name,
       async (input: unknown) => {
+        const unrecorded = UNRECORDED_DEFAULTS[name];
+        if (unrecorded && !script[name]) return unrecorded();
         calls.push({ activity: name, input, at: Context.current().info.currentAttemptScheduledTimestampMs } as Call);
         const scripted = script[name] as ((input: unknown) => unknown) | undefined;
         if (!scripted) throw ApplicationFailure.nonRetryable(`unscripted activity ${name}`, 'UnscriptedActivity');
@@ -141,13 +158,14 @@ export async function withScriptedWorker<R>(
     connection: env.nativeConnection,
     namespace: env.namespace,
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await scriptedWorkflowBundle(),
     activities,
     dataConverter: testDataConverter,
     shutdownForceTime: '5s',
   });
 
   const run: ScriptedRun = {
+    taskQueue,
     calls,
     callsOf: <K extends ActivityName>(activity: K) =>
       calls.filter((call): call is Call<K> => call.activity === activity),
@@ -186,6 +204,10 @@ export async function withScriptedWorker<R>(
     try {
       return await body(run);
     } finally {
+      // The test server leaks its time-skipping lock when a workflow is terminated with an activity
+      // or workflow task in flight (sdk-java#1138, #3088), e.g. a notification's delivery at the very
+      // end of a test: let those finish first, or the next test's clock would stand still.
+      await Promise.all(started.map(activitiesSettled));
       await Promise.all(started.map((handle) => handle.terminate('test over').catch(() => undefined)));
     }
   });
@@ -199,6 +221,41 @@ export async function withScriptedWorker<R>(
   } finally {
     runningWorkers.delete(stop);
   }
+}
+
+/** Waits (up to 5 s) until `handle` has no activity and no workflow task in flight. */
+async function activitiesSettled(handle: WorkflowHandle): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    const described = await handle.describe().catch(() => undefined);
+    if (!described || described.status.name !== 'RUNNING') return;
+    if (!described.raw.pendingActivities?.length && !described.raw.pendingWorkflowTask) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let scriptedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/**
+ * The project's workflows with one test-only interceptor: status notifications become a
+ * `deliverWebhook` activity call instead of an abandoned child workflow, which the time-skipping
+ * server cannot skip time past (test/workflows/notifications-as-activities.ts).
+ */
+function scriptedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  scriptedBundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: [require.resolve('../workflows/notifications-as-activities')],
+    failureConverterPath,
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (m: string) => console.warn(m),
+      error: (m: string) => console.error(m),
+    },
+  });
+  return scriptedBundle;
 }
 
 /** Workers of runs still going, e.g. after a test timed out: `teardownScriptedEnvironment` stops them. */

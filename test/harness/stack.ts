@@ -9,12 +9,15 @@ import type { Worker } from '@temporalio/worker';
 import { registerApp } from '../../client/credentials';
 import { TokenClient } from '../../client/token-client';
 import { startSandbox, type SandboxHandle } from '../../sandbox';
-import type { ComponentConfig, WechatAppConfig, WechatComponentConfig } from '../../config/config';
+import type { ComponentConfig, WebhookConfig, WechatAppConfig, WechatComponentConfig } from '../../config/config';
 import { buildGateway } from '../../gateway/app';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { appWorkflowId, type AppRef } from '../../workflows/credential-ids';
 import { invalidateSignal } from '../../workflows/messages';
 import { createDevEnvironment, testDataConverter, workflowBundle, type DevEnvironment } from './temporal';
+
+const UNLIMITED = { burst: 1_000_000, perSecond: 1_000_000 };
+const UNLIMITED_PUBLIC_ROUTE = { perAddress: UNLIMITED, perComponent: UNLIMITED };
 
 export interface StackOptions {
   timeScale?: number;
@@ -24,6 +27,8 @@ export interface StackOptions {
   pushNowSeconds?: () => number;
   /** Request logging of the stack's gateway (e.g. a pino logger writing to a buffer); off by default. */
   gatewayLogger?: FastifyBaseLogger;
+  /** Status-change webhooks the worker delivers to (secrets resolved from `secrets`). */
+  webhooks?: WebhookConfig[];
 }
 
 export interface StackComponent {
@@ -94,6 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       httpTimeoutMs: options.httpTimeoutMs ?? 2_000,
       env: secrets,
       dataConverter: testDataConverter,
+      webhooks: options.webhooks,
     });
   const worker = await startWorkerForStack();
   let running: Promise<void> | undefined = worker.run();
@@ -120,6 +126,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       push: { nowSeconds: options.pushNowSeconds },
       authorization: { pageBaseUrl: sandbox.url },
       logger: options.gatewayLogger,
+      // The sandbox pushes at up to ×2000 time from one address: far past production's limits,
+      // which test/unit/gateway/public-routes.test.ts and gateway-fuzz.test.ts exercise.
+      publicRateLimits: { push: UNLIMITED_PUBLIC_ROUTE, authorize: UNLIMITED_PUBLIC_ROUTE },
     });
     const address = await gateway.listen({ host: '127.0.0.1', port: 0 });
     gatewayUrl = address;

@@ -1,8 +1,10 @@
 /**
  * Input hardening: random and malformed paths, IDs, queries, bodies, content types, headers and API
- * keys thrown at the token, admin and push routes of a gateway whose Client talks to a real dev server
- * (one real app registered, its worker running). Only 4xx comes back (2xx only for a valid key),
- * the gateway keeps serving, nothing reaches a workflow, and memory stays flat over 10,000 inputs.
+ * keys thrown at the token, admin and public routes (pushes, authorization links and callbacks) of a
+ * gateway whose Client talks to a real dev server (one real app registered, its worker running). Only
+ * 4xx comes back (2xx only for a valid key; the callback's generic 202 for junk), the public routes
+ * answer 429 with Retry-After once over their limits and refuse in generic words, the gateway keeps
+ * serving, nothing reaches a workflow, and memory stays flat over 10,000 inputs.
  */
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
@@ -13,6 +15,7 @@ import { Pool } from 'undici';
 import { generateApiKey } from '../../gateway/plugins/auth';
 import { buildWechatPush, type WechatPushMessage } from '../../platforms/wechat/push-crypto';
 import { buildGateway } from '../../gateway/app';
+import { genericMessage } from '../../gateway/plugins/public-errors';
 import { TokenClient } from '../../client/token-client';
 import { startStack, type Stack } from '../harness/stack';
 import { appHandle, queryToken } from '../harness/apps';
@@ -56,6 +59,13 @@ beforeAll(async () => {
       ],
       rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
     },
+    // ~1,500 inputs each go to pushes and to authorization: the bursts let hundreds reach the
+    // checks, the slow refill makes the run cross the limits however long it takes (429s).
+    publicRateLimits: {
+      push: { perAddress: { burst: 500, perSecond: 2 }, perComponent: { burst: 400, perSecond: 2 } },
+      authorize: { perAddress: { burst: 300, perSecond: 2 }, perComponent: { burst: 250, perSecond: 2 } },
+    },
+    authorization: { publicUrl: 'https://tc.example.com', callbackWaitMs: 200 },
     components: [
       {
         platform: 'wechat',
@@ -188,7 +198,10 @@ const signedPush = fc
     });
     const body =
       defect === 'tampered' ? built.body.replace(/<Encrypt><!\[CDATA\[(.)/, '<Encrypt><![CDATA[A$1') : built.body;
-    return { query: `?${new URLSearchParams(built.query).toString()}`, body };
+    // A well-formed event of a kind we do not handle is acknowledged (so the platform stops
+    // retrying it) and dispatches nothing: a 2xx is right for it alone.
+    const ignorable = defect === 'garbage' && /<InfoType>/.test(garbage);
+    return { query: `?${new URLSearchParams(built.query).toString()}`, body, ignorable };
   });
 const pushQuery = fc.oneof(
   fc.constantFrom('', '?timestamp=1&nonce=1&msg_signature=x', '?encrypt_type=des&timestamp=1&nonce=1&msg_signature=x'),
@@ -207,7 +220,47 @@ const pushBody = fc.oneof(
     `<xml><Encrypt>${'A'.repeat(70_000)}</Encrypt></xml>`,
   ),
 );
-const pushInput = fc.oneof(signedPush, fc.record({ query: pushQuery, body: pushBody }));
+const pushInput = fc.oneof(
+  signedPush,
+  fc.record({ query: pushQuery, body: pushBody }).map((push) => ({ ...push, ignorable: false })),
+);
+
+/** Authorization links: junk queries and redirect targets off the public URL's origin. */
+const authorizeQuery = fc.oneof(
+  fc.constantFrom('', '?format=json', '?variant=h5', '?auth_type=9', '?biz_appid=..', '?format=json&format=json'),
+  fc
+    .constantFrom(
+      'https://evil.example.com/cb',
+      'https://tc.example.com.evil.example/cb',
+      'http://tc.example.com/cb',
+      'javascript:alert(1)',
+      '//evil.example.com',
+      'https://tc.example.com@evil.example.com/',
+    )
+    .map((uri) => `?format=json&redirect_uri=${encodeURIComponent(uri)}`),
+  fc.tuple(anyText(20), anyText(60)).map(([k, v]) => `?${encodeURIComponent(k)}=${encodeURIComponent(v)}`),
+);
+/** Callbacks with junk codes and states that no link of this gateway carried (forged, other keys, none). */
+const callbackQuery = fc
+  .record({
+    code: fc.oneof(fc.constant(undefined), anyText(40), fc.constant('x'.repeat(600))),
+    state: fc.oneof(
+      fc.constant(undefined),
+      anyText(60),
+      fc
+        .tuple(fc.base64String({ maxLength: 80 }), fc.base64String({ maxLength: 44 }))
+        .map(([claims, mac]) => `v1.${claims}.${mac}`),
+      fc.constant(
+        `v1.${Buffer.from(JSON.stringify({ p: 'wechat', c: componentAppid, e: 9e15, n: 'x' })).toString('base64url')}.AAAA`,
+      ),
+    ),
+  })
+  .map(({ code, state }) => {
+    const query = new URLSearchParams();
+    if (code !== undefined) query.set('auth_code', code);
+    if (state !== undefined) query.set('state', state);
+    return `?${query.toString()}`;
+  });
 
 type Input = {
   method: 'GET' | 'POST';
@@ -215,6 +268,10 @@ type Input = {
   headers: Record<string, string>;
   body?: string | Buffer;
   push: boolean;
+  /** A signed, well-formed push of an event kind that is acknowledged without any dispatch. */
+  ignorable?: boolean;
+  /** The public route it aims at, if any. */
+  public?: 'push' | 'authorize' | 'callback';
 };
 
 const input: fc.Arbitrary<Input> = fc
@@ -231,8 +288,12 @@ const input: fc.Arbitrary<Input> = fc
       'componentToken',
       'authorizerInvalidate',
       'authorizerDescribe',
+      'authorize',
+      'callback',
     ),
     push: pushInput,
+    authorizeQuery,
+    callbackQuery,
     pushTarget: fc.oneof(
       fc.constant(componentAppid),
       appidArb.map((id) => id ?? 'wxnotacomponent'),
@@ -253,7 +314,21 @@ const input: fc.Arbitrary<Input> = fc
     contentType,
     body,
   })
-  .map(({ route, method, platform, appid: id, query, auth, extra, contentType, body, push, pushTarget, pushType }) => {
+  .map((fields) => {
+    const {
+      route,
+      method,
+      platform,
+      appid: id,
+      query,
+      auth,
+      extra,
+      contentType,
+      body,
+      push,
+      pushTarget,
+      pushType,
+    } = fields;
     const app = id ?? appid;
     if (route === 'push') {
       // Pushes carry no API key (the platform signature authenticates them); some callers send one anyway.
@@ -263,6 +338,18 @@ const input: fc.Arbitrary<Input> = fc
         headers: { ...extra, 'content-type': pushType },
         body: push.body,
         push: true,
+        ignorable: push.ignorable,
+        public: 'push' as const,
+      };
+    }
+    if (route === 'authorize' || route === 'callback') {
+      const base = `/v1/authorize/${id === null ? 'wechat' : platform}/${pushTarget}`;
+      return {
+        method: 'GET' as const,
+        path: route === 'authorize' ? `${base}${fields.authorizeQuery}` : `${base}/callback${fields.callbackQuery}`,
+        headers: { ...extra },
+        push: false,
+        public: route,
       };
     }
     const paths: Record<string, [string, 'GET' | 'POST']> = {
@@ -298,7 +385,18 @@ async function send(req: Input): Promise<{ status: number; code?: string }> {
   const res = await pool.request({ method: req.method, path: req.path, headers: req.headers, body: req.body });
   const text = await res.body.text();
   if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${req.method} ${req.path.slice(0, 200)}: ${text}`);
-  if (req.push && res.statusCode < 400) throw new Error(`push accepted: ${req.path.slice(0, 200)}`);
+  if (req.push && res.statusCode < 400) {
+    if (!req.ignorable) throw new Error(`push accepted: ${req.path.slice(0, 200)}`);
+    return { status: res.statusCode };
+  }
+  if (req.public === 'callback' && res.statusCode < 400) {
+    // Junk at the callback gets the generic answer and starts no exchange.
+    if (res.statusCode !== 202 || text !== '{"status":"processing"}') {
+      throw new Error(`callback answered ${res.statusCode} ${text.slice(0, 200)} for ${req.path.slice(0, 200)}`);
+    }
+    return { status: res.statusCode };
+  }
+  if (res.statusCode === 429 && req.public && !res.headers['retry-after']) throw new Error('429 without Retry-After');
   if (res.statusCode < 400 && !presentsValidKey(req.headers)) {
     throw new Error(`${res.statusCode} without a valid key for ${req.method} ${req.path.slice(0, 200)}`);
   }
@@ -307,6 +405,14 @@ async function send(req: Input): Promise<{ status: number; code?: string }> {
     const parsed = JSON.parse(text) as { error?: { code?: unknown } };
     if (typeof parsed.error?.code !== 'string') throw new Error(`bad error body ${text.slice(0, 200)}`);
     for (const key of validKeys) if (text.includes(key)) throw new Error('API key echoed in a response');
+    // Public routes refuse in generic words, whatever was presented. A junk platform matches no
+    // route (401 without a key, 404 with one), and the router's own refusals echo nothing either.
+    const message = (parsed.error as { message?: unknown }).message;
+    const routerAnswer =
+      [401, 404].includes(res.statusCode) || /^(malformed request|path parameter too long)$/.test(String(message));
+    if (req.public && !routerAnswer && message !== genericMessage(res.statusCode)) {
+      throw new Error(`public route refusal not generic: ${text.slice(0, 200)}`);
+    }
     return { status: res.statusCode, code: parsed.error.code };
   }
   return { status: res.statusCode };
@@ -328,12 +434,15 @@ it('answers 10,000 random and malformed requests with 4xx only, signals nothing,
   const eventsBefore = await historyLength();
   const statuses = new Map<number, number>();
   const pushes = new Map<string, number>();
+  const publicStatuses = new Map<string, number>();
   const run = (numRuns: number, seed: number) =>
     fc.assert(
       fc.asyncProperty(input, async (req) => {
         const { status, code } = await send(req);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (req.push && code) pushes.set(code, (pushes.get(code) ?? 0) + 1);
+        if (req.public)
+          publicStatuses.set(`${req.public} ${status}`, (publicStatuses.get(`${req.public} ${status}`) ?? 0) + 1);
       }),
       { numRuns, seed, endOnFailure: true },
     );
@@ -351,6 +460,10 @@ it('answers 10,000 random and malformed requests with 4xx only, signals nothing,
   for (const code of ['push_bad_signature', 'push_stale_timestamp', 'push_wrong_trailer', 'push_bad_envelope']) {
     expect(pushes.get(code) ?? 0).toBeGreaterThan(0);
   }
+
+  // The public routes were reached and crossed their limits; junk callbacks got the generic 202.
+  const expected = ['push 429', 'authorize 429', 'callback 429', 'callback 202', 'authorize 400', 'callback 400'];
+  expect(expected.filter((seen) => !publicStatuses.get(seen))).toEqual([]);
 
   // Still serving, and no workflow was started, signalled or updated.
   const health = await pool.request({ method: 'GET', path: '/healthz' });

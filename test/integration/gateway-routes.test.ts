@@ -34,7 +34,7 @@ describe('gateway for own apps', () => {
 
   it('registers through the admin API, serves, invalidates and lists the app', async () => {
     const app = await stack.sandbox.control.createWechatApp();
-    stack.secrets.WX_ADMIN_REGISTERED = app.secret;
+    stack.secrets.WX_ADMIN_REGISTERED_SECRET = app.secret;
     const literal = await call('POST', '/v1/apps', { platform: 'wechat', appid: app.appid, secret: app.secret });
     expect(literal.status).toBe(400);
     expect(literal.body.error.code).toBe('bad_request');
@@ -44,7 +44,7 @@ describe('gateway for own apps', () => {
       platform: 'wechat',
       appid: app.appid,
       mode: 'basic',
-      secret: { env: 'WX_ADMIN_REGISTERED' },
+      secret: { env: 'WX_ADMIN_REGISTERED_SECRET' },
     });
     expect(created).toEqual({ status: 201, body: { id: `app/wechat/${app.appid}` } });
     const first = await eventually(async () => {
@@ -81,12 +81,12 @@ describe('gateway for own apps', () => {
     expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
 
     const app = await stack.sandbox.control.createWechatApp({ secret: 'the-real-secret-0123456789abcdef' });
-    stack.secrets.WX_WRONG = 'a-wrong-secret-0123456789abcdef';
+    stack.secrets.WX_WRONG_SECRET = 'a-wrong-secret-0123456789abcdef';
     await call('POST', '/v1/apps', {
       platform: 'wechat',
       appid: app.appid,
       mode: 'basic',
-      secret: { env: 'WX_WRONG' },
+      secret: { env: 'WX_WRONG_SECRET' },
     });
     const unavailable = await eventually(async () => {
       const r = await call('GET', `/v1/tokens/app/wechat/${app.appid}`);

@@ -5,7 +5,9 @@
  * authorization by redirect and event, authorizer refreshes) — the raw histories of every workflow,
  * fetched WITHOUT the codec, and the logs the worker and gateways wrote contain none of the tokens,
  * tickets, codes and refresh tokens the sandbox issued, nor the secrets it was given, nor the API
- * key. Key rotation across a real history is in codec-key-rotation.test.ts.
+ * key — also after malformed messages carrying those values (refused with a log line that names the
+ * problem only) and a callback with a forged state (refused with a log line, code not exchanged).
+ * Key rotation across a real history is in codec-key-rotation.test.ts.
  */
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -18,7 +20,7 @@ import { WechatComponent } from '../../sandbox/wechat/open-platform/component';
 import { TokenRegistry, type TokenRecord } from '../../sandbox/wechat/token-registry';
 import { ENCRYPTED_ENCODING } from '../../codec/codec';
 import { createLogger, temporalLogger } from '../../config/logging';
-import { appWorkflowId, authorizerWorkflowId, type AppRef } from '../../workflows/credential-ids';
+import { appWorkflowId, authorizerWorkflowId, componentWorkflowId, type AppRef } from '../../workflows/credential-ids';
 import { tokenQuery, TOKEN_VIEW_MEMO_KEY, type TokenView } from '../../workflows/messages';
 import { eventually } from '../harness/eventually';
 import { encryptedPayloads, rawHistories, type RawHistory } from '../harness/raw-history';
@@ -200,9 +202,40 @@ async function openPlatformLifecycles() {
     'authorizer refreshes',
   );
   await stack.sandbox.control.pauseTickets(component.componentAppid);
+  await malformedMessagesCarryingSecrets(gatewayOpen, component.componentAppid, authorizerAppid);
   const kinds = new Set(minted().map((record) => record.kind));
   expect(kinds).toEqual(new Set(['basic', 'stable', 'component', 'authorizer']));
   return { component, componentSecrets: [component.token, component.encodingAESKey, componentSecret(component)] };
+}
+
+/**
+ * Messages a key holder could send with real values in the wrong places, and a callback whose state
+ * no link carried: each is refused, and what the refusal logs must name no value (checked with the
+ * rest of the logs below).
+ */
+async function malformedMessagesCarryingSecrets(gatewayOpen: string, componentAppid: string, authorizerAppid: string) {
+  const ticket = openPlatformValues().find((value) => value.startsWith('ticket@@@'))!;
+  const token = minted().find((record) => record.kind === 'authorizer')!.value;
+  const code = openPlatformSpies.authCodes.mock.results.map((r) => (r.value as { code: string }).code)[0]!;
+  const ignoredBefore = logLines.filter((line) => line.includes('ignored a malformed signal')).length;
+  await stack.client.workflow
+    .getHandle(componentWorkflowId('wechat', componentAppid))
+    .signal('ticket', { ticket: [ticket], createTime: ticket });
+  const authorizer = stack.client.workflow.getHandle(authorizerWorkflowId('wechat', componentAppid, authorizerAppid));
+  await authorizer.signal('authorize', { accessToken: { token }, refreshToken: token, funcInfo: token, source: token });
+  await expect(
+    authorizer.executeUpdate<TokenView, [unknown]>('refresh', { args: [{ version: token, reason: token }] }),
+  ).rejects.toThrow();
+  await eventually(async () =>
+    logLines.filter((line) => line.includes('ignored a malformed signal')).length >= ignoredBefore + 2
+      ? true
+      : undefined,
+  );
+  const forged = await request(
+    `${gatewayOpen}/v1/authorize/wechat/${componentAppid}/callback?auth_code=${encodeURIComponent(code)}&state=v1.forged.state`,
+  );
+  expect([forged.statusCode, await forged.body.json()]).toEqual([202, { status: 'processing' }]);
+  expect(logLines.some((line) => line.includes('without a valid state'))).toBe(true);
 }
 
 function componentSecret(component: { config: { secret: { env: string } | { file: string } } }): string {

@@ -3,9 +3,10 @@
  * server + sandbox at ×100, access tokens living 3 s): a refresh whose answer is dropped after the
  * platform performed it — 20 of them — is recovered by retrieving a fresh authorization code and
  * exchanging it, never by re-sending the used refresh token, and nothing ends in reauth_required;
+ * so is one whose answer comes back garbled (garble_response), the sandbox seeing no value twice;
  * in both error envelopes a busy answer retries the same refresh token, a rejected one is recovered
  * and "no authorization" on retrieval is reauth_required at once; an ambiguous first exchange of a
- * code is recovered by the authorizer instead of lost. Access and refresh tokens never show in
+ * code (dropped or garbled) is recovered by the authorizer, the code sent once. Access and refresh tokens never show in
  * history in the clear.
  */
 import { request } from 'undici';
@@ -109,6 +110,44 @@ it('drop_response on the refresh endpoint, 20 times: every authorizer recovers t
   expect(secrets.length).toBeGreaterThan(0);
 }, 120_000);
 
+it('garble_response on the refresh endpoint (refreshed, answer unreadable): recovered by a retrieved code, no refresh token sent twice', async () => {
+  const path = { douyin: '/api/tpapp/v2/auth/get_auth_token/', baidu: '/rest/2.0/oauth/token' } as const;
+  for (const platform of ['douyin', 'baidu'] as const) {
+    const c = tp[platform];
+    const appids = [await authorizeByEvent(platform, c, 300), await authorizeByEvent(platform, c, 301)];
+    await Promise.all(appids.map((a) => acceptedToken(stack.client, stack.sandbox.url, platform, c.componentAppid, a)));
+    const faultIds = await Promise.all(
+      appids.map((appid) =>
+        stack.sandbox.control.addFault({ path: path[platform], kind: 'garble_response', appid, times: 1 }),
+      ),
+    );
+    await eventually(
+      async () => {
+        const open = new Set((await stack.sandbox.control.faults()).map((f) => f.id));
+        return faultIds.every((id) => !open.has(id)) ? true : undefined;
+      },
+      30_000,
+      `${platform} garble_response faults hit`,
+    );
+    for (const appid of appids) {
+      // The platform did refresh: HTTP 200 logged, the body garbled on the way.
+      const garbled = (await stack.sandbox.control.calls({ platform, endpoint: path[platform], appid })).calls.filter(
+        (call) => call.fault === 'garble_response',
+      );
+      expect(garbled).toEqual([expect.objectContaining({ status: 200, errcode: 0 })]);
+      await acceptedToken(stack.client, stack.sandbox.url, platform, c.componentAppid, appid, {
+        where: (d) => Number(d.settings['refresh-token recoveries']) >= 1 && d.settings['recovery pending'] === '—',
+      });
+      const d = await describeAuthorizer(stack.client, platform, c.componentAppid, appid);
+      expect(String(d.settings['last recovery'])).toMatch(/^ambiguous refresh \(malformed\) → recovered/);
+      // The sandbox saw every refresh token and code once: none presented after it was spent.
+      const { presentations } = await stack.sandbox.control.singleUse({ platform, appid });
+      expect(presentations.filter((p) => p.kind === 'refresh_token').length).toBeGreaterThanOrEqual(1);
+      expect(presentations.filter((p) => p.state === 'used')).toEqual([]);
+    }
+  }
+}, 90_000);
+
 it('both error envelopes: busy retries the same refresh token, a rejected one is recovered, "no authorization" is reauth_required', async () => {
   const refreshPath = { douyin: '/api/tpapp/v2/auth/get_auth_token/', baidu: '/rest/2.0/oauth/token' } as const;
   const retrievePath = {
@@ -189,31 +228,45 @@ it('both error envelopes: busy retries the same refresh token, a rejected one is
   }
 }, 90_000);
 
-it('an ambiguous first exchange (drop_response on the code) is recovered by the authorizer, not lost', async () => {
-  const exchangePath = { douyin: '/api/tpapp/v2/auth/get_auth_token/', baidu: '/rest/2.0/oauth/token' } as const;
-  for (const platform of ['douyin', 'baidu'] as const) {
-    const c = tp[platform];
-    const appid = platform === 'douyin' ? `ttlostcode${Date.now() % 100000}` : '40000001';
-    await stack.sandbox.control.addFault({ path: exchangePath[platform], kind: 'drop_response', appid, times: 1 });
-    const outcome =
-      platform === 'douyin'
-        ? await stack.sandbox.control.douyinAuthorize(c.componentAppid, { authorizerAppid: appid })
-        : await stack.sandbox.control.baiduAuthorize(c.componentAppid, { appId: Number(appid) });
-    const result: AuthCodeResult = await eventually(
-      () =>
-        stack.client.workflow
-          .getHandle(
-            authCodeWorkflowId({ platform, componentAppid: c.componentAppid, code: outcome.authorizationCode }),
-          )
-          .result(),
-      20_000,
-      'exchange outcome',
-    );
-    expect(result).toMatchObject({ authorizerAppid: appid, recovering: true });
-    await acceptedToken(stack.client, stack.sandbox.url, platform, c.componentAppid, appid, {
-      where: (d) => d.settings['refresh-token recoveries'] === 1,
-    });
-    const d = await describeAuthorizer(stack.client, platform, c.componentAppid, appid);
-    expect(String(d.settings['last recovery'])).toMatch(/^ambiguous exchange \(network\) → recovered/);
-  }
-}, 60_000);
+it.each(['drop_response', 'garble_response'] as const)(
+  'an ambiguous first exchange (%s on the code) is recovered by the authorizer, and the code is sent once',
+  async (kind) => {
+    const exchangePath = { douyin: '/api/tpapp/v2/auth/get_auth_token/', baidu: '/rest/2.0/oauth/token' } as const;
+    for (const platform of ['douyin', 'baidu'] as const) {
+      const c = tp[platform];
+      const appid =
+        platform === 'douyin'
+          ? `ttlostcode${Date.now() % 100000}`
+          : String(40000001 + (kind === 'drop_response' ? 0 : 1));
+      await stack.sandbox.control.addFault({ path: exchangePath[platform], kind, appid, times: 1 });
+      const outcome =
+        platform === 'douyin'
+          ? await stack.sandbox.control.douyinAuthorize(c.componentAppid, { authorizerAppid: appid })
+          : await stack.sandbox.control.baiduAuthorize(c.componentAppid, { appId: Number(appid) });
+      const result: AuthCodeResult = await eventually(
+        () =>
+          stack.client.workflow
+            .getHandle(
+              authCodeWorkflowId({ platform, componentAppid: c.componentAppid, code: outcome.authorizationCode }),
+            )
+            .result(),
+        20_000,
+        'exchange outcome',
+      );
+      expect(result).toMatchObject({ authorizerAppid: appid, recovering: true });
+      await acceptedToken(stack.client, stack.sandbox.url, platform, c.componentAppid, appid, {
+        where: (d) => d.settings['refresh-token recoveries'] === 1,
+      });
+      const d = await describeAuthorizer(stack.client, platform, c.componentAppid, appid);
+      const code = kind === 'drop_response' ? 'network' : 'malformed';
+      expect(String(d.settings['last recovery'])).toMatch(new RegExp(`^ambiguous exchange \\(${code}\\) → recovered`));
+      const { presentations } = await stack.sandbox.control.singleUse({ platform, appid });
+      const codes = presentations.filter((p) => p.kind === 'authorization_code');
+      // The pushed code once, then the retrieved one once: no code presented after it was spent.
+      expect(codes.length).toBeGreaterThanOrEqual(2);
+      expect(codes.filter((p) => p.state !== 'fresh')).toEqual([]);
+      expect(codes[0]!.valuePrefix).toBe(outcome.authorizationCode.slice(0, 12));
+    }
+  },
+  60_000,
+);

@@ -95,6 +95,12 @@ async function authorizeAndShorten(authorizerAppid: string, funcInfo: number[]):
  */
 const quietWindow = () => new Promise((resolve) => setTimeout(resolve, 1500));
 const callbackUrl = () => `${gatewayUrl}/v1/authorize/wechat/${c.componentAppid}/callback`;
+/** The redirect_uri an authorization link carries: the callback with its signed state. */
+const signedCallbackUrl = async () => {
+  const link = await request(`${gatewayUrl}/v1/authorize/wechat/${c.componentAppid}?format=json`);
+  const { url } = (await link.body.json()) as { url: string };
+  return new URL(url).searchParams.get('redirect_uri')!;
+};
 
 describe('authorization (codes issued at ×100)', () => {
   beforeAll(() => setScale(CODE_SCALE));
@@ -108,7 +114,7 @@ describe('authorization (codes issued at ×100)', () => {
     expect(location.pathname).toBe('/cgi-bin/componentloginpage');
     expect(location.searchParams.get('component_appid')).toBe(c.componentAppid);
     expect(location.searchParams.get('auth_type')).toBe('2');
-    expect(location.searchParams.get('redirect_uri')).toBe(callbackUrl());
+    expect(location.searchParams.get('redirect_uri')!.split('?')[0]).toBe(callbackUrl());
 
     const h5 = await request(
       `${gatewayUrl}/v1/authorize/wechat/${c.componentAppid}?variant=h5&biz_appid=wxbiz000001&format=json`,
@@ -127,7 +133,7 @@ describe('authorization (codes issued at ×100)', () => {
       body: new URLSearchParams({
         component_appid: c.componentAppid,
         pre_auth_code: location.searchParams.get('pre_auth_code')!,
-        redirect_uri: callbackUrl(),
+        redirect_uri: location.searchParams.get('redirect_uri')!,
         authorizer_appid: 'wxauthpage000001',
         func_info: '1,2',
       }).toString(),
@@ -152,7 +158,7 @@ describe('authorization (codes issued at ×100)', () => {
         authorizerAppid,
         funcInfo: [1, 2, 3],
         deliver,
-        redirectUri: callbackUrl(),
+        redirectUri: await signedCallbackUrl(),
       });
       if (outcome.push) expect(outcome.push.attempts[0]).toMatchObject({ outcome: 'success', reply: 'success' });
       if (outcome.redirectUrl) {

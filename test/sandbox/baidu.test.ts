@@ -92,7 +92,11 @@ describe('Baidu authorizer tokens (OAuth endpoint)', () => {
       msg: 'success',
       data: { app_id: 1234567, app_key: expect.any(String) },
     });
-    expect((info.body.data as { auth_info: unknown[] }).auth_info.length).toBeGreaterThan(0);
+    // The granted permissions as documented: {type, scope_name} per scope (docs/platforms.md §4.5).
+    expect((info.body.data as { auth_info: unknown[] }).auth_info).toEqual([
+      { type: 1, scope_name: '小程序开发管理' },
+      { type: 1, scope_name: '小程序基本信息管理' },
+    ]);
   });
 
   it('refresh tokens are single-use; the old access token dies at once (strict default)', async () => {
@@ -173,6 +177,24 @@ describe('Baidu pushes', () => {
     const opened = openBaiduPush(config, receiver.bodies[1]);
     expect(opened.message).toMatchObject({ FromUserName: 'SmartAPP', MsgType: 'ticket', Event: 'push' });
     expect(await tpToken((opened.message as { Ticket: string }).Ticket)).toMatch(/^42\./);
+  });
+
+  it('a lost answer makes the push go again, byte for byte (the retry after a dropped connection)', async () => {
+    await sandbox.control.createBaiduTpApp({ ...TP, callbackUrl: receiver.url, startTickets: false });
+    await sandbox.control.loseJsonPushAnswers('baidu', TP.clientId, 1);
+    await sandbox.control.pushBaiduTicket(TP.clientId);
+    await eventually(async () => (await sandbox.control.baiduPushes())[0]?.attempts.length === 1);
+    await sandbox.control.advance(5_000);
+    const [push] = await eventually(async () => {
+      const pushes = await sandbox.control.baiduPushes();
+      return pushes[0]?.delivered ? pushes : undefined;
+    });
+    expect(push.attempts.map((a) => [a.answer, a.error])).toEqual([
+      ['success', 'answer lost (sandbox)'],
+      ['success', undefined],
+    ]);
+    expect(receiver.bodies).toHaveLength(2);
+    expect(receiver.bodies[1]).toBe(receiver.bodies[0]);
   });
 
   it('pushes camelCase authorization events', async () => {

@@ -178,7 +178,22 @@ describe('Douyin authorizer tokens', () => {
       token: ctoken,
       json: { authorization_appid: 'x' },
     });
-    expect(unknown.body.err_no).toBe(40022);
+    expect(unknown.body).toMatchObject({ err_no: 40004, err_msg: 'authorized mini program not found' });
+  });
+
+  it('answers 40002 缺少参数 when get_auth_token lacks its code or refresh token, and 40022 for a withdrawn app', async () => {
+    const { ctoken } = await setUp();
+    for (const grantType of ['app_to_tp_authorization_code', 'app_to_tp_refresh_token']) {
+      const missing = await call('GET', DOUYIN_PATHS.authToken, { token: ctoken, query: { grant_type: grantType } });
+      expect(missing.body).toMatchObject({ err_no: 40002, err_msg: expect.stringMatching(/^缺少参数/) });
+    }
+    await sandbox.control.douyinAuthorize(TP.componentAppid, { authorizerAppid: 'ttmini5' });
+    await sandbox.control.douyinUnauthorize(TP.componentAppid, 'ttmini5');
+    const withdrawn = await call('POST', DOUYIN_PATHS.retrieveAuthCode, {
+      token: ctoken,
+      json: { authorization_appid: 'ttmini5' },
+    });
+    expect(withdrawn.body.err_no).toBe(40022);
   });
 
   it('unauthorize kills the tokens', async () => {

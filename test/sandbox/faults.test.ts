@@ -1,7 +1,7 @@
 /**
  * The sandbox's fault injection (sandbox/core/faults.ts), which the integration tests rely on:
  * latency, HTTP 5xx, system busy, malformed bodies, a reset socket, drop_response (the operation
- * performed, the answer lost) and platform errors, scoped by path, appid and count, removable.
+ * performed, the answer lost), garble_response (performed, the answer unreadable) and platform errors, scoped by path, appid and count, removable.
  */
 import { request } from 'undici';
 import { startSandbox, type SandboxHandle, type WechatAppView } from '../../sandbox';
@@ -76,6 +76,27 @@ describe('sandbox: fault injection', () => {
     expect(after).not.toBe(before);
     const { calls } = await sandbox.control.calls({ endpoint: '/cgi-bin/stable_token' });
     expect(calls[1]).toMatchObject({ status: 0, errcode: 0, fault: 'drop_response' });
+  });
+
+  it('garble_response: performs the operation, then answers HTTP 200 with a body that is not JSON', async () => {
+    const before = (await wx.stable(app.appid, app.secret)).access_token!;
+    await sandbox.control.addFault({ path: '/cgi-bin/stable_token', kind: 'garble_response', times: 1 });
+    const response = await request(`${sandbox.url}/cgi-bin/stable_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credential',
+        appid: app.appid,
+        secret: app.secret,
+        force_refresh: true,
+      }),
+    });
+    expect(response.statusCode).toBe(200);
+    const text = await response.body.text();
+    expect(() => JSON.parse(text)).toThrow();
+    expect(await wx.use(before)).toBe(40001); // the force did happen: the old token is dead
+    const { calls } = await sandbox.control.calls({ endpoint: '/cgi-bin/stable_token' });
+    expect(calls[1]).toMatchObject({ status: 200, errcode: 0, fault: 'garble_response' });
   });
 
   it('error: answers the given platform error with its usual message, only for the given appid', async () => {

@@ -31,7 +31,10 @@ function componentInput(platform: 'wechat' | 'douyin', componentAppid: string): 
   };
 }
 
-const push = (ticket: string) => ({ ticket, createTime: Math.floor(Date.now() / 1000) });
+/** A ticket as the platform pushes it: created now on the (time-skipping) server's clock, or `ageMs` earlier. */
+async function push(run: ScriptedRun, ticket: string, ageMs = 0) {
+  return { ticket, createTime: Math.floor(((await run.now()) - ageMs) / 1000) };
+}
 
 /**
  * A query sees the workflow's time as of its last activation (queries do not advance workflow time),
@@ -65,7 +68,7 @@ describe('component token and ticket', () => {
       expect(waiting.ticket?.state).toBe('missing');
       expect((await run.token(handle)).accessToken).toBeUndefined();
 
-      await handle.signal(ticketSignal, push('ticket-A'));
+      await handle.signal(ticketSignal, await push(run, 'ticket-A'));
       const active = await run.describedWhen(handle, (d) => d.version === 1, 'the first component token');
       expect(active.status).toBe('active');
       expect(active.ticket?.state).toBe('fresh');
@@ -88,10 +91,10 @@ describe('component token and ticket', () => {
         'component/douyin/ttcomponentlast1',
         componentInput('douyin', 'ttcomponentlast1'),
       );
-      await handle.signal(ticketSignal, push('ticket-A'));
+      await handle.signal(ticketSignal, await push(run, 'ticket-A'));
       await run.describedWhen(handle, (d) => d.version === 1, 'the first component token');
       // A newer ticket with a valid token: kept for the next refresh, no call now.
-      await handle.signal(ticketSignal, push('ticket-B'));
+      await handle.signal(ticketSignal, await push(run, 'ticket-B'));
       await run.advance(SECOND);
       expect(run.callsOf('fetchComponentToken')).toHaveLength(1);
 
@@ -111,7 +114,7 @@ describe('component token and ticket', () => {
         'component/douyin/ttcomponentstal1',
         componentInput('douyin', 'ttcomponentstal1'),
       );
-      await handle.signal(ticketSignal, push('ticket-A'));
+      await handle.signal(ticketSignal, await push(run, 'ticket-A'));
       await run.describedWhen(handle, (d) => d.version === 1, 'the first component token');
 
       await run.advance(STALE_AFTER - MINUTE);
@@ -126,7 +129,7 @@ describe('component token and ticket', () => {
       expect(run.callsOf('startWechatPushTicket')).toEqual([]);
 
       // A new push makes it fresh again.
-      await handle.signal(ticketSignal, push('ticket-B'));
+      await handle.signal(ticketSignal, await push(run, 'ticket-B'));
       expect((await describeNow(run, handle)).ticket?.state).toBe('fresh');
     });
   });
@@ -145,7 +148,7 @@ describe('component token and ticket', () => {
           'component/wechat/wxcomponentnudge',
           componentInput('wechat', 'wxcomponentnudge'),
         );
-        await handle.signal(ticketSignal, push('ticket-A'));
+        await handle.signal(ticketSignal, await push(run, 'ticket-A'));
         await run.describedWhen(handle, (d) => d.version === 1, 'the first component token');
 
         await run.advance(STALE_AFTER - MINUTE);
@@ -159,7 +162,7 @@ describe('component token and ticket', () => {
         expect(run.callsOf('startWechatPushTicket')).toHaveLength(2);
         expect((await run.describe(handle)).ticket).toMatchObject({ state: 'stale', startPushCalls: 2 });
 
-        await handle.signal(ticketSignal, push('ticket-B'));
+        await handle.signal(ticketSignal, await push(run, 'ticket-B'));
         await run.advance(STALE_AFTER - MINUTE);
         expect(run.callsOf('startWechatPushTicket')).toHaveLength(2);
         expect((await run.describe(handle)).ticket?.state).toBe('fresh');
@@ -190,7 +193,7 @@ describe('component token and ticket', () => {
           'component/douyin/ttcomponentbad01',
           componentInput('douyin', 'ttcomponentbad01'),
         );
-        await handle.signal(ticketSignal, push('ticket-A'));
+        await handle.signal(ticketSignal, await push(run, 'ticket-A'));
         const first = await run.describedWhen(handle, (d) => d.version === 1, 'the first component token');
         // The scheduled refresh finds ticket A rejected: retried with growing backoff, until it is a minute or more.
         let d = first;
@@ -202,7 +205,7 @@ describe('component token and ticket', () => {
         expect(d.consecutiveFailures).toBeGreaterThanOrEqual(6);
 
         const pushedAt = await run.now();
-        await handle.signal(ticketSignal, push('ticket-B'));
+        await handle.signal(ticketSignal, await push(run, 'ticket-B'));
         const recovered = await run.describedWhen(handle, (x) => x.version === 2, 'a token from the next push');
         expect(recovered).toMatchObject({ status: 'active', consecutiveFailures: 0 });
         const withB = run.callsOf('fetchComponentToken').filter((c) => c.input.ticket === 'ticket-B');
@@ -216,5 +219,40 @@ describe('component token and ticket', () => {
         expect(after.every((c) => c.input.ticket === 'ticket-B')).toBe(true);
       },
     );
+  });
+
+  it('orders tickets by their CreateTime: a late older push never replaces the held one, and age counts from creation', async () => {
+    let n = 0;
+    await withScriptedWorker(env, { fetchComponentToken: () => minted(`component-token-${++n}`) }, async (run) => {
+      const handle = await run.start(
+        componentTokenWorkflow,
+        'component/douyin/ttcomponentord01',
+        componentInput('douyin', 'ttcomponentord01'),
+      );
+      await handle.signal(ticketSignal, await push(run, 'ticket-new'));
+      await run.describedWhen(handle, (d) => d.version === 1, 'the first component token');
+      // A retry of a push from 20 minutes ago arrives now: dropped.
+      await handle.signal(ticketSignal, await push(run, 'ticket-older', 20 * MINUTE));
+      await run.advance(2 * HOUR);
+      const tickets = run.callsOf('fetchComponentToken').map((c) => c.input.ticket);
+      expect(tickets.length).toBeGreaterThanOrEqual(2);
+      expect(tickets.every((t) => t === 'ticket-new')).toBe(true);
+
+      // A first ticket delivered late is as old as its CreateTime says: stale at once, expired once its validity is up.
+      const other = await run.start(
+        componentTokenWorkflow,
+        'component/douyin/ttcomponentord02',
+        componentInput('douyin', 'ttcomponentord02'),
+      );
+      await other.signal(ticketSignal, await push(run, 'ticket-late', VALIDITY - 10 * MINUTE));
+      await run.describedWhen(other, (d) => d.version === 1, 'a token from the late ticket');
+      const late = await describeNow(run, other);
+      expect(late.ticket).toMatchObject({ state: 'stale' });
+      expect(late.ticket!.receivedAt! - late.ticket!.createdAt!).toBeGreaterThanOrEqual(
+        VALIDITY - 10 * MINUTE - SECOND,
+      );
+      await run.advance(11 * MINUTE);
+      expect((await describeNow(run, other)).ticket?.state).toBe('expired');
+    });
   });
 });

@@ -67,9 +67,11 @@ export async function unauthorizeMerchant(
   wx: WechatState,
   component: WechatComponent,
   authorizerAppid: string,
-): Promise<PushDelivery | null> {
+  push = true,
+): Promise<PushDelivery | false | null> {
   const now = wx.now();
   if (!component.unauthorize(authorizerAppid, now)) return null;
+  if (!push) return false;
   return deliverPush(wx.core, component, {
     AppId: component.componentAppid,
     CreateTime: Math.floor(now / 1000),

@@ -16,6 +16,8 @@ const authorizeSchema = z.object({
   preAuthCode: z.string().optional(),
 });
 const authorizerSchema = z.object({ authorizerAppid: z.string().min(1) });
+/** `push: false` withdraws without the unauthorized push (a push the receiver never got). */
+const unauthorizeSchema = authorizerSchema.extend({ push: z.boolean().optional() });
 
 type P = { Params: { c: string } };
 type PA = { Params: { c: string; a: string } };
@@ -78,9 +80,9 @@ export function registerComponentControlRoutes(app: FastifyInstance, wx: WechatS
     return authorizeMerchant(wx, find(request.params.c), input);
   });
   app.post<P>('/__sandbox/wechat/components/:c/unauthorize', async (request) => {
-    const { authorizerAppid } = controlInput(authorizerSchema, request);
-    const push = await unauthorizeMerchant(wx, find(request.params.c), authorizerAppid);
-    if (!push) throw new ControlNotFound(`${authorizerAppid} has not authorized ${request.params.c}`);
+    const { authorizerAppid, push: sendPush } = controlInput(unauthorizeSchema, request);
+    const push = await unauthorizeMerchant(wx, find(request.params.c), authorizerAppid, sendPush ?? true);
+    if (push === null) throw new ControlNotFound(`${authorizerAppid} has not authorized ${request.params.c}`);
     return { ok: true, push };
   });
 

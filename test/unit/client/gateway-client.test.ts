@@ -11,7 +11,12 @@ import { recordingTokenClient, startStubGateway, type StubGateway } from '../../
 
 const invalidator = generateApiKey();
 const apiKeys: ApiKeyConfig[] = [
-  { name: 'invalidator', hash: invalidator.hash, scopes: ['read', 'invalidate'], apps: ['wxallowed01'] },
+  {
+    name: 'invalidator',
+    hash: invalidator.hash,
+    scopes: ['read', 'invalidate'],
+    apps: ['wechat:wxallowed01', 'wechat:wxcomponent1/wxallowed01'],
+  },
 ];
 
 let gateway: StubGateway;
@@ -40,12 +45,16 @@ describe('GatewayClient', () => {
     await anonymous.close();
   });
 
-  it('limits keys by the authorizer appid on authorizer routes', async () => {
+  it('limits keys by component and authorizer appid on authorizer routes', async () => {
     const client = new GatewayClient({ baseUrl: base, apiKey: invalidator.key });
     const authorizer = { kind: 'authorizer', platform: 'wechat', componentAppid: 'wxcomponent1' } as const;
     try {
       await expect(client.getToken({ ...authorizer, appid: 'wxallowed01' })).resolves.toMatchObject({ version: 1 });
       await expect(client.getToken({ ...authorizer, appid: 'wxother001' })).rejects.toMatchObject({ statusCode: 403 });
+      // The same authorizer appid under another component is another credential.
+      await expect(
+        client.getToken({ ...authorizer, componentAppid: 'wxcomponent2', appid: 'wxallowed01' }),
+      ).rejects.toMatchObject({ statusCode: 403 });
     } finally {
       await client.close();
     }

@@ -2,12 +2,13 @@
  * The codec server the Temporal Web UI calls to show encrypted payloads (codec/codec-server.ts):
  * encodes and decodes for an authorised caller only, answers CORS for the UI's origin and no other,
  * names only the key id of a payload it cannot decrypt, limits body size, and without a bearer token
- * serves loopback only (and chosen namespaces when told to).
+ * serves loopback only, to loopback Host names with its port (DNS rebinding), and chosen namespaces
+ * when told to. Against a real cluster `npm start` runs it only when enabled and with a bearer token.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { request } from 'undici';
-import { startCodecServer } from '../../../codec/codec-server';
+import { shouldRunCodecServer, startCodecServer } from '../../../codec/codec-server';
 import { createKeyRing } from '../../../codec/codec';
 
 const ring = createKeyRing('k1', [['k1', randomBytes(32)]]);
@@ -173,5 +174,66 @@ describe('codec server without a bearer token', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('codec server without a bearer token, reached through another Host name (DNS rebinding)', () => {
+  let server: { url: string; close(): Promise<void> };
+  let port: number;
+  beforeAll(async () => {
+    server = await startCodecServer({ ring, port: 0 });
+    port = Number(new URL(server.url).port);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const call = async (host: string, method = 'POST') => {
+    const response = await request(`${server.url}/encode`, {
+      method,
+      headers: {
+        host,
+        'content-type': 'application/json',
+        origin: UI,
+        ...(method === 'OPTIONS' ? { 'access-control-request-method': 'POST' } : {}),
+      },
+      ...(method === 'POST' ? { body: JSON.stringify({ payloads: [toJson('x')] }) } : {}),
+    });
+    await response.body.dump();
+    return response;
+  };
+
+  it('answers loopback names with its own port', async () => {
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+      expect((await call(host)).statusCode).toBe(200);
+    }
+  });
+
+  it('refuses any other name, or a loopback name with another port, before CORS answers', async () => {
+    for (const host of [
+      `evil.example:${port}`,
+      `127.0.0.1.evil.example:${port}`,
+      `localhost:${port + 1}`,
+      'localhost',
+    ]) {
+      expect((await call(host)).statusCode).toBe(403);
+    }
+    const preflight = await call(`evil.example:${port}`, 'OPTIONS');
+    expect(preflight.statusCode).toBe(403);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('shouldRunCodecServer (npm start)', () => {
+  it('runs with the embedded server unless disabled', () => {
+    expect(shouldRunCodecServer({ embedded: true })).toBe(true);
+    expect(shouldRunCodecServer({ embedded: true, enabled: false })).toBe(false);
+  });
+
+  it('against a cluster runs only when enabled, and then only with a bearer token', () => {
+    expect(shouldRunCodecServer({ embedded: false })).toBe(false);
+    expect(shouldRunCodecServer({ embedded: false, bearerToken: token })).toBe(false);
+    expect(() => shouldRunCodecServer({ embedded: false, enabled: true })).toThrow(/needs CODEC_SERVER_TOKEN/);
+    expect(shouldRunCodecServer({ embedded: false, enabled: true, bearerToken: token })).toBe(true);
   });
 });

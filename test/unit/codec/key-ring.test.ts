@@ -2,7 +2,8 @@
  * Where codec keys come from (codec/key-ring.ts): the environment or a file — the first key current,
  * the others kept for decoding — never both; errors name the variable or file and the key id, never
  * the value; with nothing configured, a generated key file (0600) for the embedded dev server,
- * reused on the next start — and a refusal to start against an external Temporal or in production.
+ * reused on the next start — and a refusal to start against an external Temporal or in production;
+ * plaintext payloads accepted only when TOKEN_CENTRAL_CODEC_ACCEPT_PLAINTEXT is exactly 1.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { AesGcmCodec, type KeyRing } from '../../../codec/codec';
 import {
+  ACCEPT_PLAINTEXT_ENV,
   CODEC_KEYS_ENV,
   CODEC_KEYS_FILE_ENV,
   CodecKeyError,
@@ -149,5 +151,29 @@ describe('loadCodecKeys with no key configured', () => {
     expect(error.message).toMatch(/Refusing to start/);
     expect(error.message).toContain(CODEC_KEYS_ENV);
     expect(() => statSync(path.join(dir, GENERATED_KEYS_FILE))).toThrow();
+  });
+});
+
+describe('TOKEN_CENTRAL_CODEC_ACCEPT_PLAINTEXT', () => {
+  const load = (value?: string) =>
+    loadCodecKeys({
+      env: { [CODEC_KEYS_ENV]: `k=${k1}`, ...(value === undefined ? {} : { [ACCEPT_PLAINTEXT_ENV]: value }) },
+      dataDir: dir,
+      embedded: false,
+    });
+
+  it('is off unless set to 1, and says so when on', async () => {
+    expect(load().options).toEqual({});
+    expect(load('0').options).toEqual({});
+    const on = load('1');
+    expect(on.options).toEqual({ acceptPlaintext: true });
+    expect(on.notice).toMatch(/unencrypted payloads are accepted/);
+    const plaintext = defaultPayloadConverter.toPayload('x');
+    expect(await new AesGcmCodec(on.ring, on.options).decode([plaintext])).toEqual([plaintext]);
+    await expect(new AesGcmCodec(on.ring, load().options).decode([plaintext])).rejects.toThrow(/unencrypted/);
+  });
+
+  it('refuses any other value', () => {
+    for (const value of ['true', 'yes', '2']) expect(() => load(value)).toThrow(/must be 1/);
   });
 });

@@ -59,11 +59,11 @@ describe('loadConfig', () => {
 });
 
 it('config: Douyin and Baidu components (Baidu needs no secret); ticket validity defaults per platform, configurable', () => {
-  const refs = { token: { env: 'T' }, encodingAESKey: { env: 'A' } };
+  const refs = { token: { env: 'C_TOKEN' }, encodingAESKey: { env: 'C_AES' } };
   const file = configFile({
     components: [
-      { platform: 'wechat', componentAppid: 'wxc00001', secret: { env: 'S' }, ...refs },
-      { platform: 'douyin', componentAppid: 'tt000001', secret: { env: 'S2' }, ...refs },
+      { platform: 'wechat', componentAppid: 'wxc00001', secret: { env: 'C_SECRET' }, ...refs },
+      { platform: 'douyin', componentAppid: 'tt000001', secret: { env: 'C_SECRET_2' }, ...refs },
       { platform: 'baidu', componentAppid: 'bdclient1', ...refs },
       { platform: 'baidu', componentAppid: 'bdclient2', ...refs, ticketValidityMs: 12 * 3600_000 },
     ],

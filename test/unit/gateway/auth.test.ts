@@ -20,11 +20,17 @@ const reader = generateApiKey();
 const invalidator = generateApiKey();
 const admin = generateApiKey();
 const appAdmin = generateApiKey();
+const oneAuthorizer = generateApiKey();
+const componentAuthorizers = generateApiKey();
+const scraper = generateApiKey();
 const apiKeys: ApiKeyConfig[] = [
   { name: 'reader', hash: reader.hash, scopes: ['read'] },
-  { name: 'invalidator', hash: invalidator.hash, scopes: ['read', 'invalidate'], apps: ['wxallowed01'] },
+  { name: 'invalidator', hash: invalidator.hash, scopes: ['read', 'invalidate'], apps: ['wechat:wxallowed01'] },
   { name: 'admin', hash: admin.hash, scopes: ['admin'] },
-  { name: 'app-admin', hash: appAdmin.hash, scopes: ['admin'], platforms: ['wechat'], apps: ['wxallowed01'] },
+  { name: 'app-admin', hash: appAdmin.hash, scopes: ['admin'], platforms: ['wechat'], apps: ['wechat:wxallowed01'] },
+  { name: 'one-authorizer', hash: oneAuthorizer.hash, scopes: ['read'], apps: ['wechat:wxcompone01/wxauthzA01'] },
+  { name: 'component-authorizers', hash: componentAuthorizers.hash, scopes: ['read'], apps: ['douyin:ttcompone01/*'] },
+  { name: 'prometheus', hash: scraper.hash, scopes: ['metrics'] },
 ];
 
 const served: string[] = [];
@@ -46,6 +52,16 @@ const call = (
 const get = (url: string, headers: Record<string, string> = {}) => call('GET', url, headers);
 
 describe('gateway API keys', () => {
+  it('a metrics key scrapes /metrics and nothing else; a read key cannot scrape', async () => {
+    const scrape = await get('/metrics', bearer(scraper.key));
+    expect(scrape.statusCode).toBe(200);
+    expect(scrape.body).toMatch(/^# HELP /m);
+    expect((await get('/v1/tokens/app/wechat/wxallowed01', bearer(scraper.key))).statusCode).toBe(403);
+    expect((await get('/v1/apps', bearer(scraper.key))).statusCode).toBe(403);
+    expect((await get('/metrics', bearer(reader.key))).statusCode).toBe(403);
+    expect((await get('/metrics', bearer(admin.key))).statusCode).toBe(200);
+  });
+
   it('refuses a request without a key with 401, a JSON error and WWW-Authenticate', async () => {
     served.length = 0;
     const res = await get('/v1/tokens/app/wechat/wxallowed01');
@@ -120,6 +136,43 @@ describe('gateway API keys', () => {
     // Unknown routes need a key too (no route map for anonymous callers), and 404 with one.
     expect((await get('/v1/nothing-here')).statusCode).toBe(401);
     expect((await get('/v1/nothing-here', bearer(admin.key))).statusCode).toBe(404);
+  });
+});
+
+describe('API keys limited to credentials (platform, component, authorizer)', () => {
+  const authorizerToken = (platform: string, component: string, authorizer: string) =>
+    `/v1/tokens/authorizer/${platform}/${component}/${authorizer}`;
+
+  it('reaches authorizer wxA of its own component only, not wxA under another component or platform', async () => {
+    const read = async (url: string) => (await get(url, bearer(oneAuthorizer.key))).statusCode;
+    expect(await read(authorizerToken('wechat', 'wxcompone01', 'wxauthzA01'))).toBe(200);
+    expect(await read(authorizerToken('wechat', 'wxcomptwo01', 'wxauthzA01'))).toBe(403);
+    expect(await read(authorizerToken('douyin', 'wxcompone01', 'wxauthzA01'))).toBe(403);
+    expect(await read(authorizerToken('wechat', 'wxcompone01', 'wxauthzB01'))).toBe(403);
+    // Neither the component's own token nor an own app that happens to share the appid.
+    expect(await read('/v1/tokens/component/wechat/wxcompone01')).toBe(403);
+    expect(await read('/v1/tokens/app/wechat/wxauthzA01')).toBe(403);
+  });
+
+  it('reaches every authorizer of a component with `platform:component/*`, and nothing else', async () => {
+    const read = async (url: string) => (await get(url, bearer(componentAuthorizers.key))).statusCode;
+    expect(await read(authorizerToken('douyin', 'ttcompone01', 'ttauthzA01'))).toBe(200);
+    expect(await read(authorizerToken('douyin', 'ttcompone01', 'ttauthzB01'))).toBe(200);
+    expect(await read(authorizerToken('douyin', 'ttcomptwo01', 'ttauthzA01'))).toBe(403);
+    expect(await read(authorizerToken('wechat', 'ttcompone01', 'ttauthzA01'))).toBe(403);
+    expect(await read('/v1/tokens/component/douyin/ttcompone01')).toBe(403);
+  });
+
+  it('refuses a configured bare appid at startup with a message saying what to write instead', () => {
+    const entry = { name: 'svc', hash: hashApiKey('k'), scopes: ['read'] };
+    for (const app of ['wechat:wxapp0001', 'wechat:wxcomp001/wxauth001', 'baidu:bdclient1/*']) {
+      expect(configSchema.parse({ gateway: { apiKeys: [{ ...entry, apps: [app] }] } }).gateway.apiKeys).toHaveLength(1);
+    }
+    for (const app of ['wxallowed01', 'wechat:', 'qq:wxapp0001', 'wechat:wxcomp001/', 'wechat:*', 'wechat:a/b/c']) {
+      expect(() => configSchema.parse({ gateway: { apiKeys: [{ ...entry, apps: [app] }] } })).toThrow(
+        /<platform>:<appid>.*ambiguous across components/s,
+      );
+    }
   });
 });
 

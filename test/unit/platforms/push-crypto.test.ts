@@ -136,7 +136,7 @@ describe('WeChat component push', () => {
     }
   });
 
-  it('rejects bad signature, wrong appid, DOCTYPE, oversize bodies and unknown payloads', () => {
+  it('rejects bad signature, wrong appid, DOCTYPE, oversize bodies and payloads it cannot read', () => {
     const built = buildWechatPush({ ...config, message: ticket, timestamp: '5', nonce: 'n' });
     expect(codeOf(() => openWechatPush(config, { ...built.query, msg_signature: '0'.repeat(40) }, built.body))).toBe(
       'bad_signature',
@@ -148,13 +148,18 @@ describe('WeChat component push', () => {
     const xxe = `<!DOCTYPE xml [<!ENTITY e SYSTEM "file:///etc/passwd">]>${built.body}`;
     expect(codeOf(() => openWechatPush(config, built.query, xxe))).toBe('bad_envelope');
     expect(codeOf(() => openWechatPush({ ...config, maxBodyBytes: 100 }, built.query, built.body))).toBe('too_large');
-    const odd = buildWechatPush({
-      ...config,
-      message: '<xml><InfoType>other</InfoType></xml>',
-      timestamp: '5',
-      nonce: 'n',
+    const seal = (message: string) => buildWechatPush({ ...config, message, timestamp: '5', nonce: 'n' });
+    // A handled InfoType that does not fit its schema, or a payload that names no type: refused.
+    const broken = seal('<xml><InfoType>authorized</InfoType></xml>');
+    expect(codeOf(() => openWechatPush(config, broken.query, broken.body))).toBe('bad_payload');
+    const untyped = seal('<xml><AppId>wxcomponent</AppId></xml>');
+    expect(codeOf(() => openWechatPush(config, untyped.query, untyped.body))).toBe('bad_payload');
+    // An InfoType the project does not handle opens as an unhandled event (answered, not acted on).
+    const other = seal('<xml><InfoType>notify_third_fasteregister</InfoType></xml>');
+    expect(openWechatPush(config, other.query, other.body).message).toEqual({
+      unhandledEvent: 'notify_third_fasteregister',
+      payload: { InfoType: 'notify_third_fasteregister' },
     });
-    expect(codeOf(() => openWechatPush(config, odd.query, odd.body))).toBe('bad_payload');
   });
 
   it('opens pushes sealed with the previous key', () => {

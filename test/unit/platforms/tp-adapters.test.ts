@@ -7,12 +7,14 @@
  */
 import { buildBaiduPush, type BaiduPushMessage } from '../../../platforms/baidu/push-crypto';
 import { PushCryptoError } from '../../../platforms/common/biz-msg-crypt';
+import { messageDigest } from '../../../platforms/common/unhandled-event';
 import { buildDouyinPush, type DouyinPushMessage } from '../../../platforms/douyin/push-crypto';
 import { PlatformError } from '../../../platforms/errors';
 import { withComponentToken, type PushAction, type TpEndpoint } from '../../../platforms/tp-adapter';
 import { tpAdapter } from '../../../platforms/tp-adapters';
-import { buildWechatPush, type WechatPushMessage } from '../../../platforms/wechat/push-crypto';
+import { buildWechatPush, wechatPushToXml, type WechatPushMessage } from '../../../platforms/wechat/push-crypto';
 import { startSandbox, type SandboxHandle } from '../../../sandbox';
+import type { Permission } from '../../../workflows/messages';
 import { TP_PLATFORMS, type TpPlatform } from '../../../workflows/tp-platforms';
 
 const http = { timeoutMs: 2_000 };
@@ -33,7 +35,7 @@ interface Authorized {
   /** The app id the exchange must name; undefined where it does not (Baidu). */
   named?: string;
   authorizerAppid: string;
-  permissions: number[];
+  permissions: Permission[];
 }
 
 const authorize: Record<TpPlatform, () => Promise<Authorized>> = {
@@ -75,13 +77,14 @@ const authorize: Record<TpPlatform, () => Promise<Authorized>> = {
   async baidu() {
     const tp = await sandbox.control.createBaiduTpApp();
     const { ticket } = await sandbox.control.pushBaiduTicket(tp.clientId);
-    const auth = await sandbox.control.baiduAuthorize(tp.clientId, {});
+    const auth = await sandbox.control.baiduAuthorize(tp.clientId, { scopes: ['小程序开发管理', '数据分析'] });
     return {
       componentAppid: tp.clientId,
       ticket,
       code: auth.authorizationCode,
       authorizerAppid: String(auth.appId),
-      permissions: [],
+      // Not in the exchange answer: from the app-info API's auth_info.
+      permissions: ['小程序开发管理', '数据分析'],
     };
   },
 };
@@ -211,25 +214,39 @@ describe('push readers: each format becomes the same action', () => {
   const DY = 'tttpapp00000001';
   const BD = 'bdclientid00001';
 
-  /** What a platform sends, and the signature the reader must hand to the replay guard. */
-  type Built = { query: Record<string, string>; body: string; signature: string };
-  const wechat = (message: WechatPushMessage): Built => {
+  /** What a platform sends, and the decrypted message whose digest the reader hands to the duplicate check. */
+  type Built = { query: Record<string, string>; body: string; plaintext: string };
+  const wechat = (message: WechatPushMessage | string): Built => {
     const { query, body } = buildWechatPush({ ...keys, ...signed, componentAppid: WX, message });
-    return { query, body, signature: query.msg_signature };
+    return { query, body, plaintext: typeof message === 'string' ? message : wechatPushToXml(message) };
   };
-  const sealed = ({ body, envelope }: { body: string; envelope: { MsgSignature: string } }): Built => ({
+  const sealed = (message: object | string, { body }: { body: string }): Built => ({
     query: {},
     body,
-    signature: envelope.MsgSignature,
+    plaintext: typeof message === 'string' ? message : JSON.stringify(message),
   });
-  const douyin = (message: DouyinPushMessage) => sealed(buildDouyinPush({ ...keys, ...signed, tpAppid: DY, message }));
-  const baidu = (message: BaiduPushMessage) => sealed(buildBaiduPush({ ...keys, ...signed, clientId: BD, message }));
+  const douyin = (message: DouyinPushMessage | string) =>
+    sealed(message, buildDouyinPush({ ...keys, ...signed, tpAppid: DY, message }));
+  const baidu = (message: BaiduPushMessage | string) =>
+    sealed(message, buildBaiduPush({ ...keys, ...signed, clientId: BD, message }));
+  /** A message sent again with another nonce (a platform's retry may re-encrypt). */
+  const resealed = (platform: TpPlatform, plaintext: string) => {
+    const again = { ...keys, timestamp: String(NOW + 5), nonce: 'nonce2', message: plaintext };
+    if (platform === 'wechat') return buildWechatPush({ ...again, componentAppid: WX });
+    return {
+      query: {},
+      body: (platform === 'douyin'
+        ? buildDouyinPush({ ...again, tpAppid: DY })
+        : buildBaiduPush({ ...again, clientId: BD })
+      ).body,
+    };
+  };
 
   const douyinEvent = { AppId: 'ttauthorizer001', TpAppId: DY, EventTime: BEIJING_NOW };
   const baiduEvent = { appId: 24680, tpAppId: 13579, eventTime: BEIJING_NOW };
   const cases: Record<
     TpPlatform,
-    { componentAppid: string; authorizerAppid: string; pushes: Record<PushAction['kind'], Built> }
+    { componentAppid: string; authorizerAppid: string; pushes: Record<PushAction['kind'], Built>; ignoredEvent: string }
   > = {
     wechat: {
       componentAppid: WX,
@@ -256,7 +273,12 @@ describe('push readers: each format becomes the same action', () => {
           InfoType: 'unauthorized',
           AuthorizerAppid: 'wxauthorizer001',
         }),
+        // A fast-registration notice (§2.9): verified like any push, then only answered.
+        ignored: wechat(
+          `<xml><AppId><![CDATA[${WX}]]></AppId><CreateTime>${NOW}</CreateTime><InfoType><![CDATA[notify_third_fasteregister]]></InfoType><status>0</status></xml>`,
+        ),
       },
+      ignoredEvent: 'notify_third_fasteregister',
     },
     douyin: {
       componentAppid: DY,
@@ -276,7 +298,9 @@ describe('push readers: each format becomes the same action', () => {
           AuthorizationCodeExpiresIn: 3600,
         }),
         unauthorized: douyin({ ...douyinEvent, Event: 'UNAUTHORIZED' }),
+        ignored: douyin(JSON.stringify({ ...douyinEvent, Event: 'PACKAGE_AUDIT_RESULT', Status: 1 })),
       },
+      ignoredEvent: 'PACKAGE_AUDIT_RESULT',
     },
     baidu: {
       componentAppid: BD,
@@ -296,7 +320,9 @@ describe('push readers: each format becomes the same action', () => {
           authorizationCodeExpiresIn: 3600,
         }),
         unauthorized: baidu({ ...baiduEvent, event: 'UNAUTHORIZED' }),
+        ignored: baidu(JSON.stringify({ ...baiduEvent, event: 'APPLY_APP_MOBILE_AUTH_PASS' })),
       },
+      ignoredEvent: 'APPLY_APP_MOBILE_AUTH_PASS',
     },
   };
 
@@ -309,21 +335,27 @@ describe('push readers: each format becomes the same action', () => {
   });
 
   it.each(TP_PLATFORMS)('%s', (platform) => {
-    const { componentAppid, authorizerAppid, pushes } = cases[platform];
+    const { componentAppid, authorizerAppid, pushes, ignoredEvent } = cases[platform];
     const reader = tpAdapter(platform).push;
     const expected: Record<PushAction['kind'], PushAction> = {
       ticket: { kind: 'ticket', ticket: 'ticket@@@1', createTime: NOW },
-      authorized: { kind: 'authorized', authorizerAppid, code: 'code@@@1', source: 'authorized' },
+      authorized: { kind: 'authorized', authorizerAppid, code: 'code@@@1', source: 'authorized', at: NOW * 1000 },
       unauthorized: { kind: 'unauthorized', authorizerAppid, at: NOW * 1000 },
+      ignored: { kind: 'ignored', event: ignoredEvent },
     };
-    for (const kind of ['ticket', 'authorized', 'unauthorized'] as const) {
-      const { query, body, signature } = pushes[kind];
+    for (const kind of ['ticket', 'authorized', 'unauthorized', 'ignored'] as const) {
+      const { query, body, plaintext } = pushes[kind];
       expect(reader.open(check(componentAppid), { query, body })).toEqual({
         action: expected[kind],
-        signature,
+        duplicateKey: messageDigest(plaintext),
         timestamp: String(NOW),
       });
     }
+    // The same message in a new envelope (new nonce, new random prefix) is known by the same key.
+    const { query, body } = pushes.ticket;
+    expect(reader.open(check(componentAppid), { query, body }).duplicateKey).toBe(
+      reader.open(check(componentAppid), resealed(platform, pushes.ticket.plaintext)).duplicateKey,
+    );
     // Signed for this component: refused anywhere else.
     expect(() => reader.open(check('someothercomp01'), pushes.ticket)).toThrow(PushCryptoError);
   });

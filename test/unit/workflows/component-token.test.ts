@@ -14,3 +14,9 @@ it('ticket state: missing, fresh, stale after the silence, expired after its val
   expect(ticketState(ticket, settings, 4_000)).toBe('stale');
   expect(ticketState(ticket, settings, 13_000)).toBe('expired');
 });
+
+it('ticket state counts from the platform CreateTime: a ticket delivered late is as old as it is', () => {
+  const late = { value: 'ticket@@@y', receivedAt: 10_000, createdAt: 1_000 };
+  expect(ticketState(late, settings, 10_000)).toBe('stale');
+  expect(ticketState(late, settings, 13_000)).toBe('expired');
+});

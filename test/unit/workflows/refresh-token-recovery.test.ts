@@ -6,6 +6,8 @@
  * see; and the state carried over continue-as-new.
  */
 import { initialState, recordFailure, recordSuccess } from '../../../workflows/credential-state';
+import { classifyDouyinError } from '../../../platforms/douyin/errors';
+import { classifyWechatError } from '../../../platforms/wechat/errors';
 import type { AuthorizerGrant } from '../../../workflows/messages';
 import {
   grantReceived,
@@ -31,7 +33,7 @@ const wechat = tpDescriptor('wechat');
 const douyin = tpDescriptor('douyin');
 const baidu = tpDescriptor('baidu');
 
-function holding(refreshToken = 'R1', funcInfo = [1, 2]): RefreshTokenState {
+function holding(refreshToken = 'R1', funcInfo: RefreshTokenState['funcInfo'] = [1, 2]): RefreshTokenState {
   return { ...initialRefreshTokenState(), refreshToken, funcInfo };
 }
 
@@ -197,17 +199,25 @@ describe('refresh-token recovery', () => {
       });
     });
 
-    it('keeps the category of any other definitive failure (a rejected retrieved code is refresh_token_invalid)', () => {
-      // What the code does today: the exchange's refresh_token_invalid is thrown as it is, so the
-      // entity parks the credential as reauth_required before MAX_DEFINITIVE_RECOVERY_FAILURES.
+    it('a rejected retrieved code counts towards the maximum instead of parking the credential at once', () => {
+      // docs/architecture.md invariant 3: reauth_required only when the authorization is gone or
+      // recovery failed MAX_DEFINITIVE_RECOVERY_FAILURES times on platform answers.
       const codeUsed: FailureFacts = { category: 'refresh_token_invalid', code: '40012', message: 'code used' };
-      const { state, failure } = recoveryStepFailed(pending(), 'exchange', codeUsed, NOW, douyin);
-      expect(state.definitiveRecoveryFailures).toBe(1);
-      expect(failure).toEqual({
-        category: 'refresh_token_invalid',
-        code: '40012',
-        message: 'recovery exchange: code used',
-      });
+      let state = pending();
+      for (let i = 1; i < MAX_DEFINITIVE_RECOVERY_FAILURES; i++) {
+        const outcome = recoveryStepFailed(state, 'exchange', codeUsed, NOW, douyin);
+        state = outcome.state;
+        expect(state.definitiveRecoveryFailures).toBe(i);
+        expect(outcome.failure).toEqual({
+          category: 'retry_later',
+          code: '40012',
+          message: 'recovery exchange: code used',
+        });
+        expect(statusAfter(outcome.failure)).not.toBe('reauth_required');
+      }
+      const last = recoveryStepFailed(state, 'exchange', codeUsed, NOW, douyin);
+      expect(last.failure).toMatchObject({ category: 'refresh_token_invalid', code: 'recovery_failed' });
+      expect(statusAfter(last.failure)).toBe('reauth_required');
     });
 
     it('a successful exchange recovers: new refresh token, failures reset, outcome recorded', () => {
@@ -302,6 +312,23 @@ describe('refresh-token recovery', () => {
       expect(received.state).toMatchObject({ refreshToken: 'R1', funcInfo: [4, 5] });
     });
 
+    it('a grant with tokens but no permissions (Baidu app-info lookup failed) keeps the permissions held', () => {
+      const received = grantReceived(
+        holding('R1', ['smartapp_snsapi_base']),
+        {
+          accessToken: 'A3',
+          expiresInMs: 3_600_000,
+          latencyMs: 0,
+          refreshToken: 'R3',
+          funcInfo: [],
+          source: 'redirect',
+        },
+        baidu,
+      );
+      expect(received.effect).toBe('accept');
+      expect(received.state).toMatchObject({ refreshToken: 'R3', funcInfo: ['smartapp_snsapi_base'] });
+    });
+
     it('a grant whose exchange was ambiguous starts recovery at once (single use)', () => {
       const ambiguous = { funcInfo: [], latencyMs: 0, source: 'authorized', recover: 'ambiguous exchange (network)' };
       const received = grantReceived(holding('R1', [1]), ambiguous, douyin);
@@ -322,6 +349,18 @@ describe('refresh-token recovery', () => {
       });
     });
 
+    it('a refresh token alone (WeChat, read from the authorizer list after an ambiguous exchange) is refreshed with at once', () => {
+      const received = grantReceived(
+        initialRefreshTokenState(),
+        { funcInfo: [], latencyMs: 0, source: 'authorized', refreshToken: 'listed' },
+        wechat,
+      );
+      expect(received.effect).toBe('publish');
+      expect(received.state).toMatchObject({ refreshToken: 'listed', recoverNow: true });
+      expect(planRefresh(received.state, wechat)).toEqual({ step: 'refresh', refreshToken: 'listed' });
+      expect(grantReceived(received.state, grant, wechat).state.recoverNow).toBe(false);
+    });
+
     it('WeChat has no code retrieval: a grant asking for recovery is an ordinary grant', () => {
       const received = grantReceived(
         holding('R1'),
@@ -330,6 +369,29 @@ describe('refresh-token recovery', () => {
       );
       expect(received.effect).toBe('publish');
       expect(received.state).toMatchObject({ refreshToken: 'R1', recoverNow: false });
+    });
+  });
+
+  describe('the authorization is gone (WeChat 61003, Douyin 40004): one confirming check, then reauth_required', () => {
+    const facts = (platform: 'wechat' | 'douyin', code: number): FailureFacts => {
+      const category = platform === 'wechat' ? classifyWechatError(code) : classifyDouyinError(code);
+      return { category, code: String(code), message: 'authorization gone' };
+    };
+
+    it('WeChat 61003 on refresh looks in the authorizer list once; nothing better there stands as reauth_required', () => {
+      const first = refreshFailed(holding('R1'), facts('wechat', 61003), wechat);
+      expect(first.next).toBe('recover');
+      const checked = wechatRefreshTokenRecovered(first.state, 'R1');
+      expect(checked.retryWith).toBeUndefined();
+      expect(statusAfter(facts('wechat', 61003))).toBe('reauth_required');
+    });
+
+    it('Douyin 40004 on refresh is recovered; retrieval answering 40004 confirms it: reauth_required at once', () => {
+      const first = refreshFailed(holding('R1'), facts('douyin', 40004), douyin);
+      expect(first).toMatchObject({ next: 'recover', state: { refreshToken: undefined } });
+      const confirmed = recoveryStepFailed(first.state, 'retrieve', facts('douyin', 40004), NOW, douyin);
+      expect(confirmed.failure).toMatchObject({ category: 'refresh_token_invalid', code: '40004' });
+      expect(statusAfter(confirmed.failure)).toBe('reauth_required');
     });
   });
 
