@@ -5,6 +5,7 @@
  * output is the same whichever is used.
  */
 import type { CredentialFilter } from '../client/credential-list';
+import type { GatewayCredentialPage } from '../client/gateway-client';
 import type { WechatAppConfig } from '../config/config';
 import type { AuthorizerRef, CredentialRef } from '../workflows/credential-ids';
 
@@ -15,20 +16,9 @@ export interface TokenJson {
   version: number;
 }
 
-export interface CredentialJson {
-  id: string;
-  platform?: string;
-  kind?: string;
-  appid?: string;
-  component_appid?: string;
-  status?: string;
-  expires_at?: string;
-}
-
-export interface CredentialPageJson {
-  apps: CredentialJson[];
-  next_page_token?: string;
-}
+/** One page of credentials, as `GET /v1/apps` answers it. */
+export type CredentialPageJson = GatewayCredentialPage;
+export type CredentialJson = GatewayCredentialPage['apps'][number];
 
 export interface Backend {
   list(filter: CredentialFilter, page: { pageSize: number; pageToken?: string }): Promise<CredentialPageJson>;

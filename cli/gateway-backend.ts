@@ -5,7 +5,7 @@
  */
 import { GatewayClient, type CredentialPath } from '../client/gateway-client';
 import type { CredentialRef } from '../workflows/credential-ids';
-import type { Backend, CredentialPageJson, TokenJson } from './backend';
+import type { Backend, TokenJson } from './backend';
 import { usageError } from './exit-codes';
 
 function gatewayPath(ref: CredentialRef): CredentialPath {
@@ -39,7 +39,7 @@ export function gatewayBackend(baseUrl: string, apiKey: string | undefined): Bac
   const gateway = new GatewayClient({ baseUrl: url.toString(), apiKey });
   return {
     async list(filter, page) {
-      return (await gateway.list({ ...filter, ...page })) as CredentialPageJson;
+      return gateway.list({ ...filter, ...page });
     },
     describe: (ref) => gateway.describe(gatewayPath(ref)),
     token: async (ref) => tokenJson(await gateway.getToken(gatewayPath(ref))),

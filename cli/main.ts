@@ -1,5 +1,5 @@
 /**
- * `token-central`: the operator CLI (bin/token-central.cjs runs this file with tsx). One module per
+ * `token-central`: the operator CLI (cli/token-central.cjs runs this file with tsx). One module per
  * command in cli/commands/; each talks to Temporal directly or, with `--gateway`, to a gateway.
  * Exit codes: cli/exit-codes.ts (0 ok, 1 usage, 2 not found, 3 unavailable, 4 refused, 5 failed).
  */

@@ -5,7 +5,7 @@
  * semantics. Every route declares a `scope` (read, invalidate, admin, public) for the auth plugin.
  */
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import type { TokenClient } from '../client/token-client';
 import type { ComponentConfig } from '../config/config';
 import { errorHandler, frameworkErrors, notFoundHandler } from './errors';
@@ -63,7 +63,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     frameworkErrors,
     // One line per request from the request-log plugin instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: options.trustProxy ?? false,
   });
   const { tokens, client } = options;

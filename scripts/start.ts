@@ -273,7 +273,7 @@ function printBanner(
   if (config.role !== 'worker') {
     lines.push(
       `Gateway:          ${gatewayUrl}   (try: curl ${gatewayUrl}/v1/tokens/app/wechat/${fleet.apps[0]?.appid ?? '<appid>'})`,
-      `API docs:         ${gatewayUrl}/docs   (OpenAPI: ${gatewayUrl}/openapi.json; CLI: npx token-central --help)`,
+      `API docs:         ${gatewayUrl}/docs   (OpenAPI: ${gatewayUrl}/openapi.json; CLI: npm run cli -- --help)`,
       ...fleet.components.map(
         (c) =>
           `Third-party:      curl ${gatewayUrl}/v1/apps?component=${c.componentAppid}   (${c.platform}; authorize: ${gatewayUrl}/v1/authorize/${c.platform}/${c.componentAppid})`,

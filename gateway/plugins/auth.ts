@@ -18,7 +18,7 @@ import { ConfigError, type ApiKeyConfig, type ApiKeyScope, type RateLimitConfig 
 import { TokenBuckets } from './rate-limit';
 
 /** What a route needs of the caller's key; `public` routes need none. */
-export type Scope = 'read' | 'invalidate' | 'admin' | 'public';
+export type Scope = ApiKeyScope | 'public';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

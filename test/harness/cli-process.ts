@@ -1,12 +1,12 @@
 /**
- * The operator CLI (bin/token-central.cjs) as a subprocess, exactly as an operator runs it: its
+ * The operator CLI (cli/token-central.cjs) as a subprocess, exactly as an operator runs it: its
  * exit code, stdout and stderr. Asynchronous, so the stack's worker in the test process keeps running.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin/token-central.cjs');
+const bin = path.join(root, 'cli/token-central.cjs');
 
 export interface CliRun {
   code: number | null;

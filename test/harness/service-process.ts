@@ -67,7 +67,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       '--role',
       options.role,
     ],
-    { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Several workers run on this one machine: each takes a free port for its /metrics unless told one.
+    { cwd: root, env: { ...process.env, METRICS_WORKER_PORT: '0', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   guard.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

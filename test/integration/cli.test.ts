@@ -1,5 +1,5 @@
 /**
- * The operator CLI (cli/, bin/token-central.cjs) run as a subprocess against the real stack, both
+ * The operator CLI (cli/, cli/token-central.cjs) run as a subprocess against the real stack, both
  * ways: straight to Temporal (TEMPORAL_* settings and the codec keys) and through a gateway with an
  * API key. Each command does what it says (the stack confirms it), `--json` prints the HTTP API's
  * shapes, and failures exit with their documented codes: 1 usage, 2 not found, 3 unavailable,

@@ -48,7 +48,7 @@ it('gateway and worker /metrics move as a lifecycle does: first token, passive r
     configFile,
     JSON.stringify({
       apps: [{ platform: 'wechat', appid: app.appid, mode: 'basic', secret: { env: 'METRICS_APP_SECRET' } }],
-      metrics: { workerPort: workerMetricsPort, fleetScanIntervalMs: 300 },
+      metrics: { fleetScanIntervalMs: 300 },
     }),
   );
   const env = {
@@ -61,6 +61,7 @@ it('gateway and worker /metrics move as a lifecycle does: first token, passive r
     TASK_QUEUE: 'metrics',
     WECHAT_BASE_URL: sandbox.url,
     GATEWAY_PORT: String(gatewayPort),
+    METRICS_WORKER_PORT: String(workerMetricsPort),
     LOG_LEVEL: 'warn',
   };
   services.push(

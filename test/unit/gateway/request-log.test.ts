@@ -4,7 +4,7 @@
  * gateway spends its CPU on answers; everything else (errors, admin, pushes) at info.
  */
 import { Writable } from 'node:stream';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { request } from 'undici';
 import { createLogger } from '../../../config/logging';
 import { requestLogPlugin } from '../../../gateway/plugins/request-log';
@@ -17,7 +17,10 @@ async function gatewayWithLog() {
       done();
     },
   });
-  const app = Fastify({ loggerInstance: createLogger({ destination, level: 'debug' }), disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: createLogger({ destination, level: 'debug' }),
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   await app.register(requestLogPlugin);
   app.get('/v1/tokens/app/:platform/:appid', { config: { scope: 'read' } }, async () => ({ ok: true }));
   app.get('/v1/apps', { config: { scope: 'admin' } }, async () => ({ apps: [] }));
