@@ -60,8 +60,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     args.push('--headless');
   }
   if (options.dbFile) args.push('--db-filename', options.dbFile);
-  for (const pragma of (process.env.TC_SQLITE_PRAGMAS ?? '').split(',').filter(Boolean))
-    args.push('--sqlite-pragma', pragma);
   if (options.suggestContinueAsNewAt) {
     args.push('--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${options.suggestContinueAsNewAt}`);
   }
