@@ -80,12 +80,13 @@ export function publishSettingsDigest(digest: string | undefined): void {
 
 export class CredentialEntity {
   private published: { status?: CredentialStatus; expiresAt?: number } = {};
-  /** The token view last written to the memo (JSON), so it is upserted only when it changes. */
-  private publishedView: string | undefined;
+  /**
+   * What each memo key last held (JSON): a key is upserted only when its value changes, since every
+   * upsert is a history event. No `ops` yet counts as `{}` (nothing to write).
+   */
+  private readonly memoWritten = new Map<string, string>([[OPS_MEMO_KEY, '{}']]);
   /** A refresh attempt is in flight (shown by `describe` and the UI; readers keep the current view). */
   private refreshing = false;
-  /** The operational facts last written to the memo (JSON). */
-  private publishedOps: string | undefined;
   /** The status notifications compare against (carried over continue-as-new through the memo's view). */
   private notifiedStatus: CredentialStatus | undefined;
   /** Notification children being started: a run awaits them before it closes. */
@@ -101,11 +102,11 @@ export class CredentialEntity {
     private readonly options: EntityOptions,
   ) {
     // A run continued-as-new may start with the previous run's memo: no need to write it again.
-    const carried = workflowInfo().memo?.[TOKEN_VIEW_MEMO_KEY];
-    if (carried !== undefined) this.publishedView = JSON.stringify(carried);
-    this.notifiedStatus = (carried as TokenView | undefined)?.status ?? this.view().status;
-    const carriedOps = workflowInfo().memo?.[OPS_MEMO_KEY];
-    if (carriedOps !== undefined) this.publishedOps = JSON.stringify(carriedOps);
+    const memo = workflowInfo().memo ?? {};
+    for (const key of [TOKEN_VIEW_MEMO_KEY, OPS_MEMO_KEY]) {
+      if (memo[key] !== undefined) this.memoWritten.set(key, JSON.stringify(memo[key]));
+    }
+    this.notifiedStatus = (memo[TOKEN_VIEW_MEMO_KEY] as TokenView | undefined)?.status ?? this.view().status;
     // Readers find a view from the first workflow task on (before that they ask the `token` query).
     this.publishView();
   }
@@ -282,11 +283,7 @@ export class CredentialEntity {
 
   /** The token view in the memo (encrypted by the codec like every payload), only when it changed. */
   private publishView(): void {
-    const view = this.view();
-    const serialized = JSON.stringify(view);
-    if (serialized === this.publishedView) return;
-    upsertMemo({ [TOKEN_VIEW_MEMO_KEY]: view });
-    this.publishedView = serialized;
+    this.upsertMemoOnChange(TOKEN_VIEW_MEMO_KEY, this.view());
   }
 
   private ops(): CredentialOps {
@@ -296,11 +293,14 @@ export class CredentialEntity {
 
   /** Operational facts for the fleet metrics in the memo, only when they changed. */
   private publishOps(): void {
-    const ops = this.ops();
-    const serialized = JSON.stringify(ops);
-    if (serialized === (this.publishedOps ?? '{}')) return;
-    upsertMemo({ [OPS_MEMO_KEY]: ops });
-    this.publishedOps = serialized;
+    this.upsertMemoOnChange(OPS_MEMO_KEY, this.ops());
+  }
+
+  private upsertMemoOnChange(key: string, value: object): void {
+    const serialized = JSON.stringify(value);
+    if (serialized === this.memoWritten.get(key)) return;
+    upsertMemo({ [key]: value });
+    this.memoWritten.set(key, serialized);
   }
 
   /** Refreshes the Web UI's current details (e.g. during a multi-step recovery). */
