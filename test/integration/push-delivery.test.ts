@@ -272,7 +272,10 @@ it('an unauthorized older than the newest grant does not revoke it; a newer one 
   const ref = { kind: 'authorizer', platform: 'douyin', componentAppid: c.componentAppid, authorizerAppid } as const;
   const refreshed = await stack.tokens.reportInvalid(ref, granted.accessToken!);
   expect(refreshed.version).toBeGreaterThan(granted.version);
-  expect((await describeAuthorizer(stack.client, 'douyin', c.componentAppid, authorizerAppid)).status).toBe('active');
+  // Still held (tokens live 3 s here, so a scheduled refresh may be in flight).
+  expect(['active', 'refreshing']).toContain(
+    (await describeAuthorizer(stack.client, 'douyin', c.componentAppid, authorizerAppid)).status,
+  );
 
   // A withdrawal after the grant revokes.
   await stack.sandbox.control.douyinUnauthorize(c.componentAppid, authorizerAppid);

@@ -215,7 +215,9 @@ it('authorizer tokens refresh over many cycles, recover from 61023, take new per
   d = await eventually(
     async () => {
       const x = await describeAuthorizer(a);
-      return x.settings['refresh-token recoveries'] === 1 && x.version >= versionBefore + 2 ? x : undefined;
+      return x.settings['refresh-token recoveries'] === 1 && x.version >= versionBefore + 2 && x.status !== 'refreshing'
+        ? x
+        : undefined;
     },
     20_000,
     'recovery and two more refreshes',

@@ -110,7 +110,15 @@ it('a garbled exchange answer (code consumed, answer unreadable): sent once, aut
   const exchanges = (await calls(EXCHANGE)).slice(before);
   expect(exchanges).toEqual([expect.objectContaining({ status: 200, errcode: 0, fault: 'garble_response' })]);
   // The token came from refreshing with the list's refresh token (the list names no permissions).
-  const d = await describeAuthorizer(a);
+  // Tokens live seconds here: look between refreshes, not in the middle of one.
+  const d = await eventually(
+    async () => {
+      const x = await describeAuthorizer(a);
+      return x.status === 'refreshing' ? undefined : x;
+    },
+    10_000,
+    `${a} between refreshes`,
+  );
   expect(d.status).toBe('active');
   expect(d.refreshes).toBeGreaterThanOrEqual(1);
 }, 60_000);
