@@ -26,6 +26,17 @@ export async function businessCall(sandboxUrl: string, platform: TpKind, accessT
   return Number(((await response.body.json()) as { errno: number }).errno);
 }
 
+/**
+ * A Douyin refresh kills the old token at once and tokens live 3 s in these stacks, so a refresh can
+ * land between reading a token and using it. Ask again, a few times: a read path that served stale
+ * tokens would fail every attempt. Returns the last platform code (0 = accepted).
+ */
+export async function acceptedWithin(attempts: number, readAndCall: () => Promise<number>): Promise<number> {
+  let code = -1;
+  for (let i = 0; i < attempts && code !== 0; i++) code = await readAndCall();
+  return code;
+}
+
 export function authorizerHandle(client: Client, platform: TpKind, componentAppid: string, authorizerAppid: string) {
   return client.workflow.getHandle(authorizerWorkflowId(platform, componentAppid, authorizerAppid));
 }
