@@ -19,9 +19,8 @@ import type { Activities } from '../../activities';
 import type { PlatformFailureDetails } from '../../platforms/errors';
 import { describeQuery, tokenQuery, type CredentialDescription, type TokenView } from '../../workflows/messages';
 import { allSearchAttributes } from '../../workflows/search-attributes';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { failureConverterPath } from '../../codec/data-converter';
-import { createTimeSkippingEnvironment, testDataConverter } from './temporal';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleTestWorkflows, createTimeSkippingEnvironment, testDataConverter } from './temporal';
 
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
@@ -242,18 +241,9 @@ let scriptedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
  * server cannot skip time past (test/workflows/notifications-as-activities.ts).
  */
 function scriptedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  scriptedBundle ??= bundleWorkflowCode({
+  scriptedBundle ??= bundleTestWorkflows({
     workflowsPath: require.resolve('../../workflows'),
     workflowInterceptorModules: [require.resolve('../workflows/notifications-as-activities')],
-    failureConverterPath,
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (m: string) => console.warn(m),
-      error: (m: string) => console.error(m),
-    },
   });
   return scriptedBundle;
 }

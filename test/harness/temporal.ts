@@ -11,6 +11,7 @@ import {
   DefaultLogger,
   makeTelemetryFilterString,
   Runtime,
+  type BundleOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../scripts/dev-server';
@@ -84,23 +85,28 @@ export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvir
   });
 }
 
+/** Bundles workflow code the way the worker does (failure converter), logging only the bundler's warnings and errors. */
+export function bundleTestWorkflows(
+  options: Pick<BundleOptions, 'workflowsPath' | 'workflowInterceptorModules'>,
+): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    ...options,
+    failureConverterPath,
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => console.warn(message),
+      error: (message: string) => console.error(message),
+    },
+  });
+}
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The project's workflows bundled once per test file, so each test's worker starts quickly. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    failureConverterPath,
-    logger: quietLogger,
-  });
+  bundle ??= bundleTestWorkflows({ workflowsPath: require.resolve('../workflows') });
   return bundle;
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

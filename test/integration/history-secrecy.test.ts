@@ -26,6 +26,7 @@ import { eventually } from '../harness/eventually';
 import { encryptedPayloads, rawHistories, type RawHistory } from '../harness/raw-history';
 import { startStack, type Stack } from '../harness/stack';
 import { captureRuntimeLogs, testDataConverter } from '../harness/temporal';
+import { readyWechatComponent } from '../harness/wechat-authorizers';
 
 jest.setTimeout(120_000);
 
@@ -159,18 +160,10 @@ async function ownAppLifecycles() {
  * redirect and event (one code exchange), authorizer token refreshes with the refresh token.
  */
 async function openPlatformLifecycles() {
-  const component = await stack.addWechatComponent();
-  const gatewayOpen = await stack.startGateway();
-  await stack.sandbox.control.startTickets(component.componentAppid);
-  await eventually(async () => {
-    const res = await request(`${gatewayOpen}/v1/tokens/component/wechat/${component.componentAppid}`);
-    await res.body.dump();
-    return res.statusCode === 200 ? true : undefined;
-  });
+  const wechat = await readyWechatComponent(stack);
+  const { component, gatewayUrl: gatewayOpen } = wechat;
   const authorizerAppid = 'wxsecurity000001';
-  const handle = stack.client.workflow.getHandle(
-    authorizerWorkflowId('wechat', component.componentAppid, authorizerAppid),
-  );
+  const handle = wechat.handle(authorizerAppid);
   // Codes are issued at ×100 so that they outlive their hand-over on a loaded machine.
   await stack.sandbox.control.setClock({ timeScale: 100 });
   try {

@@ -7,35 +7,29 @@
  * and permissions, de-authorization stops refreshing.
  */
 import { request } from 'undici';
-import { authorizerWorkflowId } from '../../workflows/credential-ids';
-import { describeQuery, tokenQuery, type CredentialDescription, type TokenView } from '../../workflows/messages';
+import type { TokenView } from '../../workflows/messages';
 import { eventually } from '../harness/eventually';
 import { startStack, type Stack, type StackComponent } from '../harness/stack';
 import { wechatBusinessCall } from '../harness/apps';
+import { readyWechatComponent, type ReadyWechatComponent } from '../harness/wechat-authorizers';
 
 let stack: Stack;
 let gatewayUrl: string;
+let wechat: ReadyWechatComponent;
 let c: StackComponent;
 beforeAll(async () => {
   stack = await startStack({ timeScale: 2000 });
-  c = await stack.addWechatComponent();
-  gatewayUrl = await stack.startGateway();
-  await stack.sandbox.control.startTickets(c.componentAppid);
-  await eventually(async () => {
-    const response = await request(`${gatewayUrl}/v1/tokens/component/wechat/${c.componentAppid}`);
-    await response.body.dump();
-    return response.statusCode === 200 ? true : undefined;
-  });
+  wechat = await readyWechatComponent(stack);
+  ({ component: c, gatewayUrl } = wechat);
 });
 afterAll(async () => {
   await stack?.sandbox.control.pauseTickets(c.componentAppid);
   await stack?.teardown();
 });
 
-const handle = (authorizerAppid: string) =>
-  stack.client.workflow.getHandle(authorizerWorkflowId('wechat', c.componentAppid, authorizerAppid));
-const describeAuthorizer = (a: string): Promise<CredentialDescription> => handle(a).query(describeQuery);
-const tokenOf = (a: string): Promise<TokenView> => handle(a).query(tokenQuery);
+const handle = (a: string) => wechat.handle(a);
+const describeAuthorizer = (a: string) => wechat.describeAuthorizer(a);
+const tokenOf = (a: string) => wechat.tokenOf(a);
 
 async function exchanges(): Promise<number> {
   return (

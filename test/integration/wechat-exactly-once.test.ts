@@ -6,12 +6,11 @@
  * still obtained, from the authorizer list's refresh token. Codes are issued at ×100 so they
  * outlive their hand-over (see wechat-authorizers.test.ts); tokens then live 3.6 s at ×2000.
  */
-import { request } from 'undici';
-import { authorizerWorkflowId } from '../../workflows/credential-ids';
-import { describeQuery, tokenQuery, type CredentialDescription, type TokenView } from '../../workflows/messages';
+import type { TokenView } from '../../workflows/messages';
 import { wechatBusinessCall } from '../harness/apps';
 import { eventually } from '../harness/eventually';
 import { startStack, type Stack, type StackComponent } from '../harness/stack';
+import { readyWechatComponent, type ReadyWechatComponent } from '../harness/wechat-authorizers';
 
 const FAST = 2000;
 const CODE_SCALE = 100;
@@ -20,27 +19,20 @@ const EXCHANGE = '/cgi-bin/component/api_query_auth';
 const LIST = '/cgi-bin/component/api_get_authorizer_list';
 
 let stack: Stack;
+let wechat: ReadyWechatComponent;
 let c: StackComponent;
 beforeAll(async () => {
   stack = await startStack({ timeScale: FAST });
-  c = await stack.addWechatComponent();
-  const gatewayUrl = await stack.startGateway();
-  await stack.sandbox.control.startTickets(c.componentAppid);
-  await eventually(async () => {
-    const response = await request(`${gatewayUrl}/v1/tokens/component/wechat/${c.componentAppid}`);
-    await response.body.dump();
-    return response.statusCode === 200 ? true : undefined;
-  });
+  wechat = await readyWechatComponent(stack);
+  c = wechat.component;
 }, 60_000);
 afterAll(async () => {
   await stack?.sandbox.control.pauseTickets(c.componentAppid);
   await stack?.teardown();
 });
 
-const handle = (authorizerAppid: string) =>
-  stack.client.workflow.getHandle(authorizerWorkflowId('wechat', c.componentAppid, authorizerAppid));
-const describeAuthorizer = (a: string): Promise<CredentialDescription> => handle(a).query(describeQuery);
-const tokenOf = (a: string): Promise<TokenView> => handle(a).query(tokenQuery);
+const describeAuthorizer = (a: string) => wechat.describeAuthorizer(a);
+const tokenOf = (a: string) => wechat.tokenOf(a);
 const setScale = (timeScale: number) => stack.sandbox.control.setClock({ timeScale });
 const calls = async (endpoint: string) =>
   (await stack.sandbox.control.calls({ platform: 'wechat', endpoint, appid: c.componentAppid })).calls;

@@ -8,27 +8,14 @@
  * adds one activity call to appTokenWorkflow fails every recorded app-token history.
  */
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflowCode, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
-import { failureConverterPath } from '../../codec/data-converter';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { loadRecordedHistories, replayDataConverter, type RecordedHistory } from './recorded-histories';
-// The test runtime's logger: SDK and core output at ERROR only (replay workers log every state change at INFO).
-import '../harness/temporal';
+// Importing the harness also installs the test runtime's logger: SDK and core output at ERROR only
+// (replay workers log every state change at INFO).
+import { bundleTestWorkflows } from '../harness/temporal';
 
 const histories = loadRecordedHistories();
 const dataConverter = replayDataConverter();
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
-
-function bundle(workflowsPath: string) {
-  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietLogger });
-}
 
 /** Replays `recorded` and returns the error of each, by history name (undefined: replayed cleanly). */
 async function replay(
@@ -110,7 +97,10 @@ it('the recorded histories cover every workflow type and the important paths', (
 });
 
 it('every recorded history replays with the current workflow code', async () => {
-  const results = await replay(await bundle(require.resolve('../../workflows')), histories);
+  const results = await replay(
+    await bundleTestWorkflows({ workflowsPath: require.resolve('../../workflows') }),
+    histories,
+  );
   const failures = [...results].filter(([, error]) => error).map(([name, error]) => `${name}: ${error!.message}`);
   expect(failures).toEqual([]);
   expect(results.size).toBe(histories.length);
@@ -119,7 +109,10 @@ it('every recorded history replays with the current workflow code', async () => 
 it('the gate bites: a change without patched() fails replay of every recorded app-token history', async () => {
   const appHistories = histories.filter((h) => h.workflowType === 'appTokenWorkflow');
   expect(appHistories.length).toBeGreaterThan(0);
-  const results = await replay(await bundle(require.resolve('./fixtures/non-deterministic-workflows')), appHistories);
+  const results = await replay(
+    await bundleTestWorkflows({ workflowsPath: require.resolve('./fixtures/non-deterministic-workflows') }),
+    appHistories,
+  );
   expect(results.size).toBe(appHistories.length);
   for (const [name, error] of results) {
     expect([name, error]).toEqual([name, expect.any(DeterminismViolationError)]);

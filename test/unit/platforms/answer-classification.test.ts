@@ -12,7 +12,7 @@ import * as baidu from '../../../platforms/baidu/api';
 import { classifyBaiduErrno } from '../../../platforms/baidu/errors';
 import * as douyin from '../../../platforms/douyin/api';
 import { classifyDouyinError } from '../../../platforms/douyin/errors';
-import { PlatformError } from '../../../platforms/errors';
+import { platformErrorOf } from '../../harness/platform-error';
 import { requestJson } from '../../../platforms/http';
 import { queryAuth, refreshAuthorizerToken as wechatRefresh } from '../../../platforms/wechat/component';
 import { classifyWechatError } from '../../../platforms/wechat/errors';
@@ -30,15 +30,6 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PlatformError);
-  return err as PlatformError;
-}
 
 const douyinEndpoint = () => ({ baseUrl, componentAppid: 'tt-component' });
 const wechatEndpoint = () => ({ baseUrl, componentAppid: 'wx-component' });
@@ -65,9 +56,9 @@ describe('an answer that cannot be read is ambiguous', () => {
     [404, '<html>not found</html>'],
   ])('HTTP %i with a body that is not JSON', async (status, body) => {
     answer = { status, body };
-    const err = await failure(requestJson('douyin', new URL('/x', baseUrl), { method: 'GET' }, http));
+    const err = await platformErrorOf(requestJson('douyin', new URL('/x', baseUrl), { method: 'GET' }, http));
     expect(err.details).toMatchObject({ category: 'retry_later', code: 'malformed', ambiguous: true });
-    for (const [, call] of calls) expect((await failure(call())).details.ambiguous).toBe(true);
+    for (const [, call] of calls) expect((await platformErrorOf(call())).details.ambiguous).toBe(true);
   });
 
   it.each([
@@ -78,14 +69,14 @@ describe('an answer that cannot be read is ambiguous', () => {
   ])('JSON of the wrong shape (%s): %s', async (_what, body) => {
     answer = { status: 200, body };
     for (const [name, call] of calls) {
-      const err = await failure(call());
+      const err = await platformErrorOf(call());
       expect({ name, ...err.details }).toMatchObject({ name, code: 'malformed', ambiguous: true });
     }
   });
 
   it('a readable error answer is not ambiguous: the platform said what it did', async () => {
     answer = { status: 200, body: '{"err_no":40021,"err_msg":"refresh token expired","log_id":"1"}' };
-    const err = await failure(calls[0]![1]());
+    const err = await platformErrorOf(calls[0]![1]());
     expect(err.details).toMatchObject({ code: '40021', category: 'refresh_token_invalid' });
     expect(err.details.ambiguous).toBeUndefined();
   });
@@ -95,11 +86,13 @@ describe('an answer that cannot be read is ambiguous', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const refused = await failure(requestJson('baidu', new URL(`http://127.0.0.1:${port}/x`), { method: 'GET' }, http));
+    const refused = await platformErrorOf(
+      requestJson('baidu', new URL(`http://127.0.0.1:${port}/x`), { method: 'GET' }, http),
+    );
     expect(refused.details).toMatchObject({ code: 'network', ambiguous: false });
 
     answer = { status: 502, body: '<html>bad gateway</html>' };
-    const gateway = await failure(requestJson('baidu', new URL('/x', baseUrl), { method: 'GET' }, http));
+    const gateway = await platformErrorOf(requestJson('baidu', new URL('/x', baseUrl), { method: 'GET' }, http));
     expect(gateway.details).toMatchObject({ code: 'http_502', ambiguous: true });
   });
 });

@@ -4,7 +4,7 @@
  */
 import * as baidu from '../../../platforms/baidu/api';
 import * as douyin from '../../../platforms/douyin/api';
-import { PlatformError } from '../../../platforms/errors';
+import { platformErrorOf } from '../../harness/platform-error';
 import { startSandbox, type SandboxHandle } from '../../../sandbox';
 
 const http = { timeoutMs: 2_000 };
@@ -18,15 +18,6 @@ afterAll(async () => {
 afterEach(async () => {
   await sandbox.control.clearFaults();
 });
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PlatformError);
-  return err as PlatformError;
-}
 
 describe('Douyin V2', () => {
   it('exchanges, refreshes once, and classifies a reused refresh token for recovery', async () => {
@@ -43,7 +34,7 @@ describe('Douyin V2', () => {
 
     const refreshed = await douyin.refreshAuthorizerToken(endpoint, component.accessToken, grant.refreshToken, http);
     expect(refreshed.refreshToken).not.toBe(grant.refreshToken);
-    const reused = await failure(
+    const reused = await platformErrorOf(
       douyin.refreshAuthorizerToken(endpoint, component.accessToken, grant.refreshToken, http),
     );
     expect(reused.details).toMatchObject({ platform: 'douyin', code: '40021', category: 'refresh_token_invalid' });
@@ -68,11 +59,13 @@ describe('Douyin V2', () => {
     const tp = await sandbox.control.createDouyinTpApp();
     const { ticket } = await sandbox.control.pushDouyinTicket(tp.componentAppid);
     const endpoint = { baseUrl: sandbox.url, componentAppid: tp.componentAppid };
-    const badSecret = await failure(douyin.fetchComponentAccessToken({ ...endpoint, secret: 'wrong', ticket }, http));
+    const badSecret = await platformErrorOf(
+      douyin.fetchComponentAccessToken({ ...endpoint, secret: 'wrong', ticket }, http),
+    );
     expect(badSecret.details).toMatchObject({ category: 'credential_invalid', code: '40038' });
 
     await sandbox.control.addFault({ path: '/openapi/v2/auth/tp/token/', kind: 'drop_response', times: 1 });
-    const dropped = await failure(
+    const dropped = await platformErrorOf(
       douyin.fetchComponentAccessToken({ ...endpoint, secret: tp.componentSecret, ticket }, http),
     );
     expect(dropped.details).toMatchObject({ category: 'retry_later', ambiguous: true });
@@ -94,10 +87,12 @@ describe('Baidu', () => {
 
     const refreshed = await baidu.refreshAuthorizerToken(endpoint, tpToken.accessToken, grant.refreshToken, http);
     expect(refreshed.refreshToken).not.toBe(grant.refreshToken);
-    const reused = await failure(baidu.refreshAuthorizerToken(endpoint, tpToken.accessToken, grant.refreshToken, http));
+    const reused = await platformErrorOf(
+      baidu.refreshAuthorizerToken(endpoint, tpToken.accessToken, grant.refreshToken, http),
+    );
     expect(reused.details).toMatchObject({ platform: 'baidu', category: 'refresh_token_invalid' });
 
-    const expiredToken = await failure(baidu.fetchAppInfo(endpoint, grant.accessToken, http));
+    const expiredToken = await platformErrorOf(baidu.fetchAppInfo(endpoint, grant.accessToken, http));
     expect(expiredToken.details.category).toBe('token_invalid');
 
     const recovered = await baidu.retrieveAuthorizationCode(endpoint, tpToken.accessToken, String(auth.appId), http);
@@ -111,7 +106,7 @@ describe('Baidu', () => {
   });
 
   it('classifies an unknown client as a configuration error', async () => {
-    const err = await failure(
+    const err = await platformErrorOf(
       baidu.fetchTpAccessToken({ baseUrl: sandbox.url, clientId: 'nobody', ticket: 't' }, http),
     );
     expect(err.details.category).toBe('credential_invalid');
