@@ -22,10 +22,10 @@ let dir: string;
 const services: ServiceProcess[] = [];
 
 beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tc-metrics-'));
   dev = await createDevEnvironment();
   // Real-time tokens (7200 s): no scheduled refresh during the test, only the ones it causes.
   sandbox = await startSandbox({ timeScale: 1, seed: 5 });
-  dir = mkdtempSync(path.join(tmpdir(), 'tc-metrics-'));
 }, 60_000);
 afterAll(async () => {
   await Promise.all(services.map((service) => service.kill('SIGTERM')));

@@ -27,9 +27,9 @@ let dir: string;
 const services: ServiceProcess[] = [];
 
 beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tc-scale-out-'));
   dev = await createDevEnvironment();
   sandbox = await startSandbox({ timeScale: TIME_SCALE, seed: 11 });
-  dir = mkdtempSync(path.join(tmpdir(), 'tc-scale-out-'));
 });
 afterAll(async () => {
   await Promise.all(services.map((service) => service.kill('SIGTERM')));
